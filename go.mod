@@ -1,0 +1,3 @@
+module github.com/siotest/siotest
+
+go 1.26.8

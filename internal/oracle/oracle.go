@@ -1,0 +1,420 @@
+// Package oracle compares the siotest codec with the official JavaScript
+// parsers. Both sides answer the same requests (the JSON-lines protocol of
+// fixtures/node/oracle.js, documented in fixtures/vectors/README.md): Go
+// answers them with package eio and sio, Node with engine.io-parser and
+// socket.io-parser. Vector tests compare Go with recorded Node answers; the
+// differential fuzzer compares Go with a live Node process.
+package oracle
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"math"
+
+	"github.com/siotest/siotest/reference/eio"
+	"github.com/siotest/siotest/reference/rawjson"
+	"github.com/siotest/siotest/reference/sio"
+)
+
+// Request is one oracle request. Binary fields are standard base64.
+type Request struct {
+	Op             string          `json:"op"`
+	Wire           *string         `json:"wire,omitempty"`
+	Binary         *bool           `json:"binary,omitempty"`
+	Text           *string         `json:"text,omitempty"`
+	Attachments    []string        `json:"attachments,omitempty"`
+	Inputs         []Input         `json:"inputs,omitempty"`
+	Packet         json.RawMessage `json:"packet,omitempty"`
+	Packets        json.RawMessage `json:"packets,omitempty"`
+	SupportsBinary *bool           `json:"supportsBinary,omitempty"`
+}
+
+// Input is one message fed to a Socket.IO decoder: text or binary.
+type Input struct {
+	Text   *string `json:"text,omitempty"`
+	Binary *string `json:"binary,omitempty"`
+}
+
+// Response is one oracle answer.
+type Response struct {
+	OK          bool            `json:"ok"`
+	Error       string          `json:"error,omitempty"`
+	Stage       *int            `json:"stage,omitempty"`
+	Packets     json.RawMessage `json:"packets,omitempty"`
+	Complete    *bool           `json:"complete,omitempty"`
+	Pending     *bool           `json:"pending,omitempty"`
+	Packet      json.RawMessage `json:"packet,omitempty"`
+	Text        *string         `json:"text,omitempty"`
+	TextB64     string          `json:"text_b64,omitempty"`
+	BinaryOut   string          `json:"binary,omitempty"`
+	Attachments []string        `json:"attachments,omitempty"`
+	BadRequest  bool            `json:"bad_request,omitempty"`
+	Internal    bool            `json:"internal,omitempty"`
+	// Rule is set by the Go side: the rule ID of a rejection.
+	Rule string `json:"rule,omitempty"`
+}
+
+// EIOPacket is an Engine.IO packet in oracle form.
+type EIOPacket struct {
+	Type string          `json:"type"`
+	Data json.RawMessage `json:"data,omitempty"` // JSON string, or {"base64":...}
+}
+
+// SIOPacket is a decoded Socket.IO packet in oracle form.
+type SIOPacket struct {
+	Type  int             `json:"type"`
+	Nsp   string          `json:"nsp"`
+	ID    *float64        `json:"id,omitempty"`
+	IDStr string          `json:"id_str,omitempty"`
+	Data  json.RawMessage `json:"data,omitempty"`
+}
+
+// DecodeEIOPacket asks how a WebSocket frame decodes.
+func DecodeEIOPacket(frame []byte, binary bool) *Request {
+	w := b64(frame)
+	return &Request{Op: "eio4.packet", Wire: &w, Binary: &binary}
+}
+
+// DecodeEIOPayload asks how a long-polling body decodes.
+func DecodeEIOPayload(body []byte) *Request {
+	w := b64(body)
+	return &Request{Op: "eio4.payload", Wire: &w}
+}
+
+// DecodeSIO asks how a text packet and its attachments decode.
+func DecodeSIO(text []byte, attachments ...[]byte) *Request {
+	t := b64(text)
+	req := &Request{Op: "sio5.decode", Text: &t}
+	for _, a := range attachments {
+		req.Attachments = append(req.Attachments, b64(a))
+	}
+	return req
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+var std = base64.StdEncoding
+
+func b64(b []byte) string { return std.EncodeToString(b) }
+
+func unb64(s string) ([]byte, error) { return std.Strict().DecodeString(s) }
+
+// Go answers req with the siotest codec in default mode.
+func Go(req *Request) Response { return GoWith(req, eio.Default, sio.Default) }
+
+// GoWith answers req with the given codecs.
+func GoWith(req *Request, ec eio.Codec, sc sio.Codec) Response {
+	resp, err := goAnswer(req, ec, sc)
+	if err != nil {
+		return Response{OK: false, Error: "bad request: " + err.Error(), BadRequest: true}
+	}
+	return resp
+}
+
+func reject(err error) Response {
+	r := Response{OK: false, Error: err.Error()}
+	switch e := err.(type) {
+	case *eio.SyntaxError:
+		r.Rule = e.Rule
+	case *sio.SyntaxError:
+		r.Rule = e.Rule
+	}
+	return r
+}
+
+func goAnswer(req *Request, ec eio.Codec, sc sio.Codec) (Response, error) {
+	switch req.Op {
+	case "eio4.packet":
+		wire, err := unb64(deref(req.Wire))
+		if err != nil || req.Wire == nil || req.Binary == nil {
+			return Response{}, fmt.Errorf("wire and binary required")
+		}
+		p, err := ec.DecodePacket(wire, *req.Binary)
+		if err != nil {
+			return reject(err), nil
+		}
+		return Response{OK: true, Packets: eioPackets([]eio.Packet{p})}, nil
+	case "eio4.payload":
+		wire, err := unb64(deref(req.Wire))
+		if err != nil || req.Wire == nil {
+			return Response{}, fmt.Errorf("wire required")
+		}
+		pkts, err := ec.DecodePayload(nil, wire)
+		if err != nil {
+			return reject(err), nil
+		}
+		return Response{OK: true, Packets: eioPackets(pkts)}, nil
+	case "eio4.encodePacket":
+		var p EIOPacket
+		if err := json.Unmarshal(req.Packet, &p); err != nil || req.SupportsBinary == nil {
+			return Response{}, fmt.Errorf("packet and supportsBinary required")
+		}
+		pkt, err := p.toGo()
+		if err != nil {
+			return Response{}, err
+		}
+		if pkt.Binary && *req.SupportsBinary {
+			return Response{OK: true, BinaryOut: b64(ec.AppendPacket(nil, pkt))}, nil
+		}
+		text := string(ec.AppendPayload(nil, []eio.Packet{pkt}))
+		return Response{OK: true, Text: &text}, nil
+	case "eio4.encodePayload":
+		var ps []EIOPacket
+		if err := json.Unmarshal(req.Packets, &ps); err != nil {
+			return Response{}, err
+		}
+		pkts := make([]eio.Packet, len(ps))
+		for i := range ps {
+			var err error
+			if pkts[i], err = ps[i].toGo(); err != nil {
+				return Response{}, err
+			}
+		}
+		text := string(ec.AppendPayload(nil, pkts))
+		return Response{OK: true, Text: &text}, nil
+	case "sio5.decode":
+		return sioDecode(req, sc)
+	case "sio5.encode":
+		return sioEncode(req)
+	}
+	return Response{}, fmt.Errorf("unknown op %q", req.Op)
+}
+
+func (p EIOPacket) toGo() (eio.Packet, error) {
+	t, ok := eio.ParsePacketType(p.Type)
+	if !ok {
+		return eio.Packet{}, fmt.Errorf("unknown packet type %q", p.Type)
+	}
+	if len(p.Data) == 0 {
+		return eio.Packet{Type: t}, nil
+	}
+	var s string
+	if json.Unmarshal(p.Data, &s) == nil {
+		return eio.Packet{Type: t, Data: []byte(s)}, nil
+	}
+	var bin struct{ Base64 string }
+	if err := json.Unmarshal(p.Data, &bin); err != nil {
+		return eio.Packet{}, err
+	}
+	b, err := unb64(bin.Base64)
+	return eio.Packet{Type: t, Data: b, Binary: true}, err
+}
+
+func eioPackets(pkts []eio.Packet) json.RawMessage {
+	out := make([]EIOPacket, len(pkts))
+	for i, p := range pkts {
+		out[i].Type = p.Type.String()
+		switch {
+		case p.Binary:
+			out[i].Data = json.RawMessage(`{"base64":"` + b64(p.Data) + `"}`)
+		case len(p.Data) > 0:
+			out[i].Data = rawjson.AppendString(nil, string(p.Data))
+		}
+	}
+	b, _ := json.Marshal(out)
+	return b
+}
+
+// sioDecode feeds the inputs to one sio.Decoder, like the Node side does.
+func sioDecode(req *Request, sc sio.Codec) (Response, error) {
+	type msg struct {
+		data   []byte
+		binary bool
+	}
+	var msgs []msg
+	if req.Inputs != nil {
+		for _, in := range req.Inputs {
+			switch {
+			case in.Text != nil:
+				b, err := unb64(*in.Text)
+				if err != nil {
+					return Response{}, err
+				}
+				msgs = append(msgs, msg{b, false})
+			case in.Binary != nil:
+				b, err := unb64(*in.Binary)
+				if err != nil {
+					return Response{}, err
+				}
+				msgs = append(msgs, msg{b, true})
+			}
+		}
+	} else {
+		b, err := unb64(deref(req.Text))
+		if err != nil || req.Text == nil {
+			return Response{}, fmt.Errorf("text required")
+		}
+		msgs = append(msgs, msg{b, false})
+		for _, a := range req.Attachments {
+			b, err := unb64(a)
+			if err != nil {
+				return Response{}, err
+			}
+			msgs = append(msgs, msg{b, true})
+		}
+	}
+	d := sio.Decoder{Codec: sc}
+	var emitted []json.RawMessage
+	for k, m := range msgs {
+		var p sio.Packet
+		var done bool
+		var err error
+		if m.binary {
+			p, done, err = d.DecodeBinary(m.data)
+		} else {
+			p, done, err = d.DecodeText(m.data)
+		}
+		if err != nil {
+			r := reject(err)
+			stage := k
+			r.Stage = &stage
+			if req.Inputs != nil {
+				r.Packets = packetList(emitted)
+			}
+			return r, nil
+		}
+		if done {
+			emitted = append(emitted, SIOPacketJSON(&p))
+		}
+	}
+	if req.Inputs != nil {
+		pending := d.Pending() > 0
+		return Response{OK: true, Packets: packetList(emitted), Pending: &pending}, nil
+	}
+	complete := len(emitted) > 0
+	r := Response{OK: true, Complete: &complete}
+	if complete {
+		r.Packet = emitted[0]
+	}
+	return r, nil
+}
+
+func packetList(ps []json.RawMessage) json.RawMessage {
+	if ps == nil {
+		return json.RawMessage("[]")
+	}
+	b, _ := json.Marshal(ps)
+	return b
+}
+
+// SIOPacketJSON renders p as the Node decoder reports it: binary types
+// become EVENT/ACK, attachments are put back as {"base64":...}.
+func SIOPacketJSON(p *sio.Packet) json.RawMessage {
+	t := p.Type
+	switch t {
+	case sio.BinaryEvent:
+		t = sio.Event
+	case sio.BinaryAck:
+		t = sio.Ack
+	}
+	out := []byte(`{"type":`)
+	out = append(out, '0'+byte(t))
+	out = append(out, `,"nsp":`...)
+	out = rawjson.AppendString(out, p.Nsp())
+	if p.HasID {
+		id := float64(p.ID)
+		if p.IDOutOfRange != 0 || math.IsNaN(p.IDOutOfRange) {
+			id = p.IDOutOfRange
+		}
+		out = append(out, `,"id":`...)
+		out = rawjson.AppendNumber(out, id)
+		out = append(out, `,"id_str":"`...)
+		out = append(out, jsNumberString(id)...)
+		out = append(out, '"')
+	}
+	if p.Data != nil {
+		out = append(out, `,"data":`...)
+		out = p.AppendData(out, nil)
+	}
+	return append(out, '}')
+}
+
+// jsNumberString is JavaScript's String(number).
+func jsNumberString(f float64) string {
+	switch {
+	case math.IsNaN(f):
+		return "NaN"
+	case math.IsInf(f, 1):
+		return "Infinity"
+	case math.IsInf(f, -1):
+		return "-Infinity"
+	}
+	return string(rawjson.AppendNumber(nil, f))
+}
+
+// sioEncode encodes a packet given in oracle form; JSON objects keep their
+// key order, as JavaScript objects do.
+func sioEncode(req *Request) (Response, error) {
+	var in struct {
+		Type int             `json:"type"`
+		Nsp  string          `json:"nsp"`
+		ID   *float64        `json:"id"`
+		Data json.RawMessage `json:"data"`
+	}
+	if err := json.Unmarshal(req.Packet, &in); err != nil {
+		return Response{}, err
+	}
+	var data any
+	if in.Data != nil {
+		v, err := FromWire(in.Data)
+		if err != nil {
+			return Response{}, err
+		}
+		data = v
+	}
+	var id uint64
+	if in.ID != nil {
+		id = uint64(*in.ID)
+	}
+	text, atts, err := sio.AppendValue(nil, sio.PacketType(in.Type), in.Nsp, id, in.ID != nil, data)
+	if err != nil {
+		return Response{}, err
+	}
+	s := string(text)
+	r := Response{OK: true, Text: &s, TextB64: b64(text)}
+	for _, a := range atts {
+		r.Attachments = append(r.Attachments, b64(a))
+	}
+	return r, nil
+}
+
+// FromWire turns oracle-form JSON into a Go value for the encoder: objects
+// with the single key "base64" become []byte, objects keep key order.
+func FromWire(raw []byte) (any, error) {
+	switch rawjson.KindOf(raw) {
+	case rawjson.Array:
+		out := []any{}
+		var err error
+		rawjson.ArrayEach(raw, func(_ int, e []byte) bool {
+			var v any
+			v, err = FromWire(e)
+			out = append(out, v)
+			return err == nil
+		})
+		return out, err
+	case rawjson.Object:
+		var obj rawjson.OrderedObject
+		var err error
+		rawjson.ObjectEach(raw, func(k, e []byte) bool {
+			key, _ := rawjson.Unquote(k)
+			var v any
+			v, err = FromWire(e)
+			obj = append(obj, rawjson.Member{Key: key, Value: v})
+			return err == nil
+		})
+		if len(obj) == 1 && obj[0].Key == "base64" {
+			if s, ok := obj[0].Value.(rawjson.RawJSON); ok {
+				str, _ := rawjson.Unquote(s)
+				return unb64(str)
+			}
+		}
+		return obj, err
+	}
+	return rawjson.RawJSON(rawjson.TrimSpace(raw)), nil
+}

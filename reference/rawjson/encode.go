@@ -1,0 +1,226 @@
+package rawjson
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"math"
+	"strconv"
+	"unicode/utf8"
+)
+
+// RawJSON is JSON text to be written verbatim by Append.
+type RawJSON []byte
+
+// OrderedObject is a JSON object whose members keep their order, as JavaScript
+// objects keep insertion order (map[string]any is written with sorted keys).
+type OrderedObject []Member
+
+// Member is one key and value of an OrderedObject.
+type Member struct {
+	Key   string
+	Value any
+}
+
+// ErrBinary is returned when Append meets []byte and no binary hook is set.
+var ErrBinary = errors.New("rawjson: binary value outside a binary packet")
+
+// BinaryFunc writes the JSON that stands for a binary value (Socket.IO: a
+// placeholder) and records the bytes.
+type BinaryFunc func(dst, bin []byte) []byte
+
+// Append writes v as JSON.stringify writes the equivalent JavaScript value:
+// no HTML escaping, JavaScript number formatting, NaN and ±Inf as null.
+// Maps are written with sorted keys. []byte values go through bin. Types
+// without a fast path fall back to encoding/json (binary inside structs is
+// then written as base64 strings, not attachments).
+func Append(dst []byte, v any, bin BinaryFunc) ([]byte, error) {
+	switch x := v.(type) {
+	case nil:
+		return append(dst, "null"...), nil
+	case bool:
+		if x {
+			return append(dst, "true"...), nil
+		}
+		return append(dst, "false"...), nil
+	case string:
+		return AppendString(dst, x), nil
+	case float64:
+		return AppendNumber(dst, x), nil
+	case float32:
+		return AppendNumber(dst, float64(x)), nil
+	case int:
+		return strconv.AppendInt(dst, int64(x), 10), nil
+	case int64:
+		return strconv.AppendInt(dst, x, 10), nil
+	case int32:
+		return strconv.AppendInt(dst, int64(x), 10), nil
+	case uint64:
+		return strconv.AppendUint(dst, x, 10), nil
+	case uint32:
+		return strconv.AppendUint(dst, uint64(x), 10), nil
+	case uint:
+		return strconv.AppendUint(dst, uint64(x), 10), nil
+	case json.Number:
+		return append(dst, x...), nil
+	case RawJSON:
+		return append(dst, x...), nil
+	case json.RawMessage:
+		return append(dst, x...), nil
+	case []byte:
+		if bin == nil {
+			return dst, ErrBinary
+		}
+		return bin(dst, x), nil
+	case []any:
+		dst = append(dst, '[')
+		for i, e := range x {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			var err error
+			if dst, err = Append(dst, e, bin); err != nil {
+				return dst, err
+			}
+		}
+		return append(dst, ']'), nil
+	case []string:
+		dst = append(dst, '[')
+		for i, e := range x {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = AppendString(dst, e)
+		}
+		return append(dst, ']'), nil
+	case map[string]any:
+		dst = append(dst, '{')
+		for i, k := range SortedKeys(x) {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = AppendString(dst, k)
+			dst = append(dst, ':')
+			var err error
+			if dst, err = Append(dst, x[k], bin); err != nil {
+				return dst, err
+			}
+		}
+		return append(dst, '}'), nil
+	case OrderedObject:
+		dst = append(dst, '{')
+		for i, m := range x {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = AppendString(dst, m.Key)
+			dst = append(dst, ':')
+			var err error
+			if dst, err = Append(dst, m.Value, bin); err != nil {
+				return dst, err
+			}
+		}
+		return append(dst, '}'), nil
+	case map[string]string:
+		dst = append(dst, '{')
+		for i, k := range SortedKeys(x) {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = AppendString(dst, k)
+			dst = append(dst, ':')
+			dst = AppendString(dst, x[k])
+		}
+		return append(dst, '}'), nil
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return dst, err
+	}
+	return append(dst, bytes.TrimRight(buf.Bytes(), "\n")...), nil
+}
+
+const hexDigits = "0123456789abcdef"
+
+// needsEscape marks the ASCII bytes JSON.stringify escapes.
+var needsEscape = func() (t [utf8.RuneSelf]bool) {
+	for i := 0; i < 0x20; i++ {
+		t[i] = true
+	}
+	t['"'] = true
+	t['\\'] = true
+	return t
+}()
+
+// AppendString writes s as JSON.stringify does: only '"', '\\' and control
+// characters are escaped (short forms where JSON has them, else \u00xx in
+// lower case); U+2028/U+2029 and HTML characters are left alone. Invalid
+// UTF-8 is written as U+FFFD.
+func AppendString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if !needsEscape[c] {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				dst = append(dst, '\\', c)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, "\ufffd"...)
+			i++
+			start = i
+			continue
+		}
+		i += n
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+// AppendNumber writes f as JavaScript's Number#toString does.
+func AppendNumber(dst []byte, f float64) []byte {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return append(dst, "null"...)
+	}
+	if f == 0 {
+		return append(dst, '0')
+	}
+	abs := math.Abs(f)
+	if abs >= 1e-6 && abs < 1e21 {
+		return strconv.AppendFloat(dst, f, 'f', -1, 64)
+	}
+	// Exponent form: Go writes e-07 / e+21, JavaScript e-7 / e+21.
+	start := len(dst)
+	dst = strconv.AppendFloat(dst, f, 'e', -1, 64)
+	e := bytes.IndexByte(dst[start:], 'e') + start
+	if e+2 < len(dst) && dst[e+2] == '0' {
+		dst = append(dst[:e+2], dst[e+3:]...)
+	}
+	return dst
+}
