@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/siotest/siotest/internal/wirejson"
 	"github.com/siotest/siotest/reference/eio"
 	"github.com/siotest/siotest/reference/rawjson"
 	"github.com/siotest/siotest/reference/sio"
@@ -362,7 +363,7 @@ func sioEncode(req *Request) (Response, error) {
 	}
 	var data any
 	if in.Data != nil {
-		v, err := FromWire(in.Data)
+		v, err := wirejson.ToValue(in.Data)
 		if err != nil {
 			return Response{}, err
 		}
@@ -382,39 +383,4 @@ func sioEncode(req *Request) (Response, error) {
 		r.Attachments = append(r.Attachments, b64(a))
 	}
 	return r, nil
-}
-
-// FromWire turns oracle-form JSON into a Go value for the encoder: objects
-// with the single key "base64" become []byte, objects keep key order.
-func FromWire(raw []byte) (any, error) {
-	switch rawjson.KindOf(raw) {
-	case rawjson.Array:
-		out := []any{}
-		var err error
-		rawjson.ArrayEach(raw, func(_ int, e []byte) bool {
-			var v any
-			v, err = FromWire(e)
-			out = append(out, v)
-			return err == nil
-		})
-		return out, err
-	case rawjson.Object:
-		var obj rawjson.OrderedObject
-		var err error
-		rawjson.ObjectEach(raw, func(k, e []byte) bool {
-			key, _ := rawjson.Unquote(k)
-			var v any
-			v, err = FromWire(e)
-			obj = append(obj, rawjson.Member{Key: key, Value: v})
-			return err == nil
-		})
-		if len(obj) == 1 && obj[0].Key == "base64" {
-			if s, ok := obj[0].Value.(rawjson.RawJSON); ok {
-				str, _ := rawjson.Unquote(s)
-				return unb64(str)
-			}
-		}
-		return obj, err
-	}
-	return rawjson.RawJSON(rawjson.TrimSpace(raw)), nil
 }
