@@ -1,6 +1,7 @@
 package eio
 
 import (
+	"bytes"
 	"encoding/base64"
 	"unicode/utf8"
 )
@@ -28,6 +29,10 @@ var unbase64 = func() (t [256]byte) {
 
 func (c Codec) decodeBase64(src []byte, off int) ([]byte, error) {
 	if c.Strict {
+		// encoding/base64 skips CR and LF even in strict mode; RFC 4648 does not.
+		if i := bytes.IndexAny(src, "\r\n"); i >= 0 {
+			return nil, syntaxErr(off+i, "EIO4-ENC-3", ErrBadBase64)
+		}
 		out := make([]byte, base64.StdEncoding.DecodedLen(len(src)))
 		n, err := base64.StdEncoding.Strict().Decode(out, src)
 		if err != nil {
@@ -50,6 +55,12 @@ func (c Codec) decodeBase64(src []byte, off int) ([]byte, error) {
 // "=" and NUL); src is valid UTF-8 here because the text rule ran first. The
 // output capacity Node computes never binds before the input ends.
 func nodeBase64(src []byte) []byte {
+	// Fast path: well-formed padded base64 (what every encoder sends) decodes
+	// the same in both; anything else takes Node's character loop.
+	out := make([]byte, base64.StdEncoding.DecodedLen(len(src)))
+	if n, err := base64.StdEncoding.Decode(out, src); err == nil {
+		return out[:n]
+	}
 	for _, b := range src {
 		if b >= 0x80 {
 			src = lowBytesOfUTF16(src)

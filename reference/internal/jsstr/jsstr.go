@@ -12,6 +12,11 @@ import (
 // InvalidUTF8 returns the offset of the first byte that is not part of valid
 // UTF-8, or -1.
 func InvalidUTF8(b []byte) int {
+	// utf8.Valid has an ASCII fast path and agrees with WHATWG on what is
+	// well-formed (no surrogates, overlongs or values above U+10FFFF).
+	if utf8.Valid(b) {
+		return -1
+	}
 	for i := 0; i < len(b); {
 		if b[i] < utf8.RuneSelf {
 			i++

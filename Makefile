@@ -1,0 +1,48 @@
+# siotest build, test, fuzz and benchmark entry points.
+GO        ?= go
+FUZZTIME  ?= 10m
+BENCHTIME ?= 1s
+FUZZ_TARGETS := FuzzEIOPacket FuzzEIOPayload FuzzSIOPacket FuzzSIOStream FuzzSIORoundTrip
+
+.PHONY: all build test test-short fuzz fuzz-smoke bench vectors seeds deps vet
+
+all: build
+
+build:
+	$(GO) build -o bin/siotest ./cmd/siotest
+
+deps:
+	./fixtures/install.sh
+
+vet:
+	$(GO) vet ./...
+
+# The whole test suite: codec against the oracle vectors, properties, fuzz
+# seeds, CLI, server and real clients, conformance suite.
+test: vet
+	$(GO) test -count=1 ./...
+
+test-short:
+	$(GO) test -short ./...
+
+# Long native fuzzing runs, one target after the other (FUZZTIME each).
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		echo "== $$t ($(FUZZTIME))"; \
+		$(GO) test ./fuzz -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) || exit 1; \
+	done
+
+fuzz-smoke:
+	$(MAKE) fuzz FUZZTIME=5s
+
+bench:
+	$(GO) test ./reference -run '^$$' -bench BenchmarkCorpus -benchmem -benchtime $(BENCHTIME)
+
+# Regenerate the oracle vectors with the official npm parsers, then the
+# fuzz seed corpora derived from them.
+vectors:
+	cd fixtures/node && node gen-vectors.js
+	$(MAKE) seeds
+
+seeds:
+	$(GO) run fuzz/seeds_gen.go

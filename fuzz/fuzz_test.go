@@ -1,0 +1,18 @@
+package fuzz
+
+import (
+	"testing"
+
+	"pgregory.net/rapid"
+)
+
+// Native fuzz targets: `make fuzz` runs each for $FUZZTIME; `go test`
+// replays the seeds in testdata/fuzz.
+
+func FuzzEIOPacket(f *testing.F)  { f.Fuzz(func(_ *testing.T, b []byte) { EIOPacket(b) }) }
+func FuzzEIOPayload(f *testing.F) { f.Fuzz(func(_ *testing.T, b []byte) { EIOPayload(b) }) }
+func FuzzSIOPacket(f *testing.F)  { f.Fuzz(func(_ *testing.T, b []byte) { SIOPacket(b) }) }
+func FuzzSIOStream(f *testing.F)  { f.Fuzz(func(_ *testing.T, b []byte) { SIOStream(b) }) }
+
+// FuzzSIORoundTrip drives the rapid round-trip property with fuzzer bytes.
+func FuzzSIORoundTrip(f *testing.F) { f.Fuzz(rapid.MakeFuzz(propSIORoundTrip)) }
