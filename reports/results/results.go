@@ -68,7 +68,7 @@ type Event struct {
 	At     time.Duration     `json:"atNs"`             // since the spec started
 	Conn   string            `json:"conn"`             // "poll#1", "ws#2"
 	Dir    string            `json:"dir"`              // "out" (to the target), "in", or "note"
-	Kind   string            `json:"kind"`             // http-request, http-response, ws-text, ws-binary, ws-close, error, note
+	Kind   string            `json:"kind"`             // http-request, http-response, ws-open, ws-text, ws-binary, ws-close, error, note
 	Method string            `json:"method,omitempty"` // HTTP
 	URL    string            `json:"url,omitempty"`
 	Status int               `json:"status,omitempty"`
