@@ -2,9 +2,9 @@
 GO        ?= go
 FUZZTIME  ?= 10m
 BENCHTIME ?= 1s
-FUZZ_TARGETS := FuzzEIOPacket FuzzEIOPayload FuzzSIOPacket FuzzSIOStream FuzzSIORoundTrip
+FUZZ_TARGETS := FuzzEIOPacket FuzzEIOPayload FuzzSIOPacket FuzzSIOStream FuzzSIORoundTrip FuzzDifferentialSIO
 
-.PHONY: all build test test-short fuzz fuzz-smoke bench vectors seeds deps vet
+.PHONY: all build test test-short fuzz fuzz-differential fuzz-smoke bench vectors seeds deps vet
 
 all: build
 
@@ -31,6 +31,10 @@ fuzz:
 		echo "== $$t ($(FUZZTIME))"; \
 		$(GO) test ./fuzz -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) || exit 1; \
 	done
+
+# Differential fuzzing against the official parsers in Node, for FUZZTIME.
+fuzz-differential:
+	$(GO) test ./fuzz -run '^TestDifferential$$' -v -diff.time $(FUZZTIME)
 
 fuzz-smoke:
 	$(MAKE) fuzz FUZZTIME=5s
