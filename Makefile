@@ -29,7 +29,7 @@ test-short:
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 		echo "== $$t ($(FUZZTIME))"; \
-		$(GO) test ./fuzz -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) || exit 1; \
+		$(GO) test ./fuzz -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 2000x || exit 1; \
 	done
 
 # Differential fuzzing against the official parsers in Node, for FUZZTIME.
@@ -39,8 +39,9 @@ fuzz-differential:
 fuzz-smoke:
 	$(MAKE) fuzz FUZZTIME=5s
 
+# Codec ops/s of siotest and of the official Node parsers, side by side.
 bench:
-	$(GO) test ./reference -run '^$$' -bench BenchmarkCorpus -benchmem -benchtime $(BENCHTIME)
+	$(GO) run ./internal/cmd/benchcmp -benchtime $(BENCHTIME)
 
 # Regenerate the oracle vectors with the official npm parsers, then the
 # fuzz seed corpora derived from them.

@@ -56,6 +56,7 @@ func main() {
 			case r.Op == "sio5.decode" && r.Text != nil:
 				text := mustB64(*r.Text)
 				seeds["FuzzSIOPacket"] = append(seeds["FuzzSIOPacket"], text)
+				seeds["FuzzDifferentialSIO"] = append(seeds["FuzzDifferentialSIO"], text)
 				stream := frame(nil, 0, text)
 				for _, a := range r.Attachments {
 					stream = frame(stream, 1, mustB64(a))

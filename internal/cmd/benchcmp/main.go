@@ -1,0 +1,121 @@
+// Command benchcmp measures the siotest codec and the official Node
+// parsers on the same corpus in one run and prints ops/s side by side with
+// the ratio (make bench). Absolute figures move with machine load; the
+// ratio, measured back to back, is what to compare.
+//
+//	go run ./internal/cmd/benchcmp [-corpus DIR] [-benchtime 1s]
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"time"
+)
+
+type goResult struct {
+	nsPerOp, bytesPerOp, allocsPerOp float64
+}
+
+var benchLine = regexp.MustCompile(`^BenchmarkCorpus/([a-e])_\S+/(encode|decode)-\d+\s+\d+\s+([\d.]+) ns/op.*?\s([\d.]+) B/op\s+([\d.]+) allocs/op`)
+
+func main() {
+	corpus := flag.String("corpus", filepath.Join("..", "shared", "corpus"), "benchmark corpus directory")
+	benchtime := flag.Duration("benchtime", time.Second, "time per benchmark, Go and Node alike")
+	flag.Parse()
+	abs, err := filepath.Abs(*corpus)
+	if err != nil {
+		fail(err)
+	}
+	goRes, err := runGo(abs, *benchtime)
+	if err != nil {
+		fail(err)
+	}
+	nodeRes, nodeVersion, err := runNode(abs, *benchtime)
+	if err != nil {
+		fail(err)
+	}
+	fmt.Printf("codec on %s (Go %s, Node %s)\n\n", abs, goVersion(), nodeVersion)
+	fmt.Printf("%-4s %-6s %14s %14s %7s %10s %9s\n", "case", "op", "go ops/s", "node ops/s", "ratio", "go B/op", "go allocs")
+	for _, c := range []string{"a", "b", "c", "d", "e"} {
+		for _, op := range []string{"encode", "decode"} {
+			g, ok := goRes[c+"/"+op]
+			n := nodeRes[c+"/"+op]
+			if !ok || n == 0 {
+				continue
+			}
+			goOps := 1e9 / g.nsPerOp
+			fmt.Printf("%-4s %-6s %14.0f %14.0f %6.2fx %10.0f %9.0f\n", c, op, goOps, n, goOps/n, g.bytesPerOp, g.allocsPerOp)
+		}
+	}
+}
+
+func runGo(corpus string, benchtime time.Duration) (map[string]goResult, error) {
+	cmd := exec.Command("go", "test", "./reference", "-run", "^$", "-bench", "BenchmarkCorpus", "-benchmem", "-benchtime", benchtime.String())
+	cmd.Env = append(os.Environ(), "SIOTEST_CORPUS="+corpus)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("go test -bench: %v\n%s", err, out)
+	}
+	res := map[string]goResult{}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		m := benchLine.FindStringSubmatch(sc.Text())
+		if m == nil {
+			continue
+		}
+		ns, _ := strconv.ParseFloat(m[3], 64)
+		b, _ := strconv.ParseFloat(m[4], 64)
+		a, _ := strconv.ParseFloat(m[5], 64)
+		res[m[1]+"/"+m[2]] = goResult{ns, b, a}
+	}
+	if len(res) == 0 {
+		return nil, fmt.Errorf("no BenchmarkCorpus results in:\n%s", out)
+	}
+	return res, nil
+}
+
+func runNode(corpus string, benchtime time.Duration) (map[string]float64, string, error) {
+	cmd := exec.Command("node", filepath.Join("fixtures", "node", "bench-codec.js"), corpus, strconv.FormatFloat(benchtime.Seconds(), 'f', -1, 64))
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, "", fmt.Errorf("node bench-codec.js: %v (run ./fixtures/install.sh?)", err)
+	}
+	var r struct {
+		Node    string
+		Results []struct {
+			Case, Op  string
+			OpsPerSec float64
+		}
+	}
+	if err := json.Unmarshal(out, &r); err != nil {
+		return nil, "", err
+	}
+	res := map[string]float64{}
+	for _, x := range r.Results {
+		res[x.Case+"/"+x.Op] = x.OpsPerSec
+	}
+	return res, r.Node, nil
+}
+
+func goVersion() string {
+	out, err := exec.Command("go", "env", "GOVERSION").Output()
+	if err != nil {
+		return "?"
+	}
+	return string(bytes.TrimSpace(out))
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "benchcmp:", err)
+	os.Exit(1)
+}
