@@ -70,6 +70,17 @@ func readInput(cmd *cobra.Command, name string) ([]byte, error) {
 	return b, nil
 }
 
+// readFirstArg reads the input named by the first argument (stdin when
+// there is none).
+func readFirstArg(cmd *cobra.Command, args []string) (string, []byte, error) {
+	var name string
+	if len(args) > 0 {
+		name = args[0]
+	}
+	in, err := readInput(cmd, name)
+	return name, in, err
+}
+
 func displayName(name string) string {
 	if name == "" || name == "-" {
 		return "standard input"
@@ -112,11 +123,7 @@ and exits 1.`,
 			if f.proto == "eio4" && len(args) > 1 {
 				return usageErr("attachments go with --proto sio5")
 			}
-			var name string
-			if len(args) > 0 {
-				name = args[0]
-			}
-			in, err := readInput(cmd, name)
+			_, in, err := readFirstArg(cmd, args)
 			if err != nil {
 				return err
 			}
@@ -238,11 +245,7 @@ func newEncodeCmd() *cobra.Command {
 			if err := f.check(); err != nil {
 				return err
 			}
-			var name string
-			if len(args) > 0 {
-				name = args[0]
-			}
-			in, err := readInput(cmd, name)
+			name, in, err := readFirstArg(cmd, args)
 			if err != nil {
 				return err
 			}

@@ -96,13 +96,8 @@ func Append(dst []byte, v any, bin BinaryFunc) ([]byte, error) {
 	case map[string]any:
 		dst = append(dst, '{')
 		for i, k := range SortedKeys(x) {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = AppendString(dst, k)
-			dst = append(dst, ':')
 			var err error
-			if dst, err = Append(dst, x[k], bin); err != nil {
+			if dst, err = appendMember(dst, i, k, x[k], bin); err != nil {
 				return dst, err
 			}
 		}
@@ -110,13 +105,8 @@ func Append(dst []byte, v any, bin BinaryFunc) ([]byte, error) {
 	case OrderedObject:
 		dst = append(dst, '{')
 		for i, m := range x {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = AppendString(dst, m.Key)
-			dst = append(dst, ':')
 			var err error
-			if dst, err = Append(dst, m.Value, bin); err != nil {
+			if dst, err = appendMember(dst, i, m.Key, m.Value, bin); err != nil {
 				return dst, err
 			}
 		}
@@ -140,6 +130,16 @@ func Append(dst []byte, v any, bin BinaryFunc) ([]byte, error) {
 		return dst, err
 	}
 	return append(dst, bytes.TrimRight(buf.Bytes(), "\n")...), nil
+}
+
+// appendMember writes the i-th member of an object.
+func appendMember(dst []byte, i int, key string, v any, bin BinaryFunc) ([]byte, error) {
+	if i > 0 {
+		dst = append(dst, ',')
+	}
+	dst = AppendString(dst, key)
+	dst = append(dst, ':')
+	return Append(dst, v, bin)
 }
 
 const hexDigits = "0123456789abcdef"

@@ -67,16 +67,22 @@ func NewPacket(t PacketType, nsp string, data any) (Packet, error) {
 		return Packet{}, err
 	}
 	if len(p.Attachments) > 0 {
-		switch t {
-		case Event, BinaryEvent:
-			p.Type = BinaryEvent
-		case Ack, BinaryAck:
-			p.Type = BinaryAck
-		default:
-			return Packet{}, ErrBinaryNotAllowed
+		if p.Type, err = binaryType(t); err != nil {
+			return Packet{}, err
 		}
 	}
 	return p, nil
+}
+
+// binaryType is the type that carries attachments for data of type t.
+func binaryType(t PacketType) (PacketType, error) {
+	switch t {
+	case Event, BinaryEvent:
+		return BinaryEvent, nil
+	case Ack, BinaryAck:
+		return BinaryAck, nil
+	}
+	return t, ErrBinaryNotAllowed
 }
 
 // NewEvent builds an EVENT (or BINARY_EVENT) carrying [name, args...].
@@ -114,13 +120,8 @@ func AppendValue(dst []byte, t PacketType, nsp string, id uint64, hasID bool, da
 	if len(atts) == 0 {
 		return dst, nil, nil
 	}
-	switch t {
-	case Event, BinaryEvent:
-		p.Type = BinaryEvent
-	case Ack, BinaryAck:
-		p.Type = BinaryAck
-	default:
-		return dst[:start], nil, ErrBinaryNotAllowed
+	if p.Type, err = binaryType(t); err != nil {
+		return dst[:start], nil, err
 	}
 	// The header now needs the count: rebuild it in front of the JSON.
 	p.Attachments = atts
