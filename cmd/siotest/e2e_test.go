@@ -1,0 +1,327 @@
+package main
+
+// End-to-end tests of the siotest binary: each conformance check is seen
+// failing against a reference server that breaks its rule (--fault), the
+// official Node server passes a default run, and hostile targets end a run
+// with exit 2 in bounded time.
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/siotest/siotest/reference/server"
+	"github.com/siotest/siotest/reports/results"
+)
+
+var (
+	binOnce sync.Once
+	binPath string
+	binErr  error
+)
+
+// siotestBin builds the CLI once per test process.
+func siotestBin(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("end-to-end test (-short)")
+	}
+	binOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "siotest-e2e")
+		if err != nil {
+			binErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "siotest")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			binErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	return binPath
+}
+
+// startProcess runs a server command and waits for its "listening on URL"
+// line.
+func startProcess(t *testing.T, name string, args []string, env ...string) string {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stderr = io.Discard
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+	})
+	lines := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if url, ok := strings.CutPrefix(sc.Text(), "listening on "); ok {
+				lines <- url
+			}
+		}
+		io.Copy(io.Discard, stdout)
+	}()
+	select {
+	case url := <-lines:
+		return url
+	case <-time.After(15 * time.Second):
+		t.Fatalf("%s %v did not print its listening line within 15s", name, args)
+		return ""
+	}
+}
+
+// e2eRun runs `siotest run` and returns its exit status and JSON report.
+func e2eRun(t *testing.T, timeout time.Duration, args ...string) (int, *results.Run, string) {
+	t.Helper()
+	report := filepath.Join(t.TempDir(), "report.json")
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, siotestBin(t), append([]string{"run", "--json", report}, args...)...)
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = io.Discard, &stderr
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		t.Fatalf("siotest run %v did not finish within %v", args, timeout)
+	}
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	var run results.Run
+	if b, err := os.ReadFile(report); err == nil {
+		if err := json.Unmarshal(b, &run); err != nil {
+			t.Fatalf("report: %v", err)
+		}
+	}
+	return code, &run, stderr.String()
+}
+
+// TestFaultsFailTheirChecks: for every fault of the reference server, the
+// specs of every rule the fault breaks run against `siotest serve --fault`
+// and at least one spec per rule must not pass.
+func TestFaultsFailTheirChecks(t *testing.T) {
+	bin := siotestBin(t)
+	sem := make(chan struct{}, 2)
+	for _, f := range server.Faults() {
+		t.Run(f.Name, func(t *testing.T) {
+			t.Parallel()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			url := startProcess(t, bin, []string{"serve", "--addr", "127.0.0.1:0", "--fault", f.Name})
+			code, run, stderr := e2eRun(t, 5*time.Minute, "--target", url, "--label-filter", strings.Join(f.Rules, " || "))
+			if code == 2 {
+				t.Fatalf("siotest run: exit 2: %s", lastLine(stderr))
+			}
+			for _, rule := range f.Rules {
+				var verdicts []string
+				broken := false
+				for _, r := range run.Results {
+					if r.Rule == rule {
+						verdicts = append(verdicts, string(r.Verdict))
+						broken = broken || (r.Verdict != results.Pass && r.Verdict != results.Skip)
+					}
+				}
+				switch {
+				case verdicts == nil:
+					t.Errorf("%s breaks %s, but no spec checks %s", f.Name, rule, rule)
+				case !broken:
+					t.Errorf("%s breaks %s, but its specs all pass or skip: %v", f.Name, rule, verdicts)
+				}
+			}
+		})
+	}
+}
+
+// TestEveryCheckedRuleHasAFault: every rule a spec checks (all levels but
+// INFO and MAY, which report observations) is broken by some fault, so
+// TestFaultsFailTheirChecks sees its checks fail.
+func TestEveryCheckedRuleHasAFault(t *testing.T) {
+	out, err := exec.Command(siotestBin(t), "rules", "--json").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rules []struct {
+		ID, Level string
+		Specs     []string
+	}
+	if err := json.Unmarshal(out, &rules); err != nil {
+		t.Fatal(err)
+	}
+	broken := map[string]bool{}
+	for _, f := range server.Faults() {
+		for _, r := range f.Rules {
+			broken[r] = true
+		}
+	}
+	var missing []string
+	for _, r := range rules {
+		if len(r.Specs) > 0 && r.Level != "INFO" && r.Level != "MAY" && !broken[r.ID] {
+			missing = append(missing, r.ID)
+		}
+	}
+	if missing != nil {
+		t.Errorf("%d checked rules no fault breaks (add a fault to reference/server): %s", len(missing), strings.Join(missing, " "))
+	}
+}
+
+// TestRunAgainstNode: the official Node socket.io 4.8.4 server passes a
+// default run with no FAIL.
+func TestRunAgainstNode(t *testing.T) {
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "fixtures", "node", "node_modules", "socket.io")); err != nil {
+		if os.Getenv("SIOTEST_REQUIRE_NODE") != "" {
+			t.Fatal("fixtures/node/node_modules missing: run ./fixtures/install.sh")
+		}
+		t.Skip("fixtures/node/node_modules missing: run ./fixtures/install.sh")
+	}
+	siotestBin(t)
+	url := startProcess(t, "node", []string{filepath.Join(root, "fixtures", "node", "fixture-server.js")}, "PORT=0")
+	code, run, stderr := e2eRun(t, 5*time.Minute, "--target", url, "--profile", filepath.Join(root, "fixtures", "profiles", "node.json"))
+	for _, r := range run.Results {
+		if r.Verdict == results.Fail {
+			t.Errorf("FAIL %s: %s", r.Spec, firstLineOf(r.Message))
+		}
+	}
+	if code != 0 {
+		t.Errorf("siotest run against Node: exit %d: %s", code, lastLine(stderr))
+	}
+	t.Logf("Node: %d specs, %d pass, %d warn, %d info, %d skip", run.Summary.Total, run.Summary.Pass, run.Summary.Warn, run.Summary.Info, run.Summary.Skip)
+}
+
+// TestRunEmbedded: `siotest run` without a target tests the reference
+// server and passes.
+func TestRunEmbedded(t *testing.T) {
+	code, run, stderr := e2eRun(t, 5*time.Minute)
+	for _, r := range run.Results {
+		if r.Verdict == results.Fail {
+			t.Errorf("FAIL %s: %s", r.Spec, firstLineOf(r.Message))
+		}
+	}
+	if code != 0 || run.Summary.Total < 150 {
+		t.Errorf("exit %d, %d specs: %s", code, run.Summary.Total, lastLine(stderr))
+	}
+}
+
+// TestHostileTargets: a closed port, a target that accepts and never
+// answers, and one that answers garbage end the run with exit 2 and a
+// one-line reason, in bounded time.
+func TestHostileTargets(t *testing.T) {
+	closed := func() string {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := ln.Addr().String()
+		ln.Close()
+		return "http://" + addr
+	}()
+	serve := func(answer func(net.Conn)) string {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { ln.Close() })
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				go answer(c)
+			}
+		}()
+		return "http://" + ln.Addr().String()
+	}
+	silent := serve(func(c net.Conn) { time.Sleep(time.Minute); c.Close() })
+	garbage := serve(func(c net.Conn) { c.Write([]byte("\x00\xffnot http at all\r\n\r\n")); c.Close() })
+	halfOpen := serve(func(c net.Conn) {
+		c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0{\"sid\""))
+		time.Sleep(time.Minute)
+		c.Close()
+	})
+	for name, url := range map[string]string{"closed port": closed, "silent": silent, "garbage": garbage, "closes mid-handshake": halfOpen} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			start := time.Now()
+			code, _, stderr := e2eRun(t, 90*time.Second, "--target", url)
+			if code != 2 {
+				t.Errorf("exit %d, want 2: %s", code, stderr)
+			}
+			if !strings.Contains(stderr, strings.TrimPrefix(url, "http://")) || strings.Contains(stderr, "panic") {
+				t.Errorf("the message should name the target and not panic: %q", stderr)
+			}
+			t.Logf("%s: exit %d after %v: %s", name, code, time.Since(start).Round(time.Millisecond), lastLine(stderr))
+		})
+	}
+}
+
+// TestBadUsage: usage and profile errors exit 2.
+func TestBadUsage(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "profile.json")
+	os.WriteFile(bad, []byte(`{"pingIntervall": 300}`), 0o644)
+	for _, args := range [][]string{
+		{"--target", "ftp://127.0.0.1:1"},
+		{"--profile", bad},
+		{"--profile", filepath.Join(dir, "none.json")},
+		{"--label-filter", "(("},
+	} {
+		code, _, stderr := e2eRun(t, 30*time.Second, args...)
+		if code != 2 || strings.Count(strings.TrimSpace(stderr), "\n") > 0 && !strings.Contains(stderr, "siotest:") {
+			t.Errorf("siotest run %v: exit %d, want 2: %q", args, code, stderr)
+		}
+	}
+}
+
+func lastLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		return s[i+1:]
+	}
+	return s
+}
+
+func firstLineOf(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+

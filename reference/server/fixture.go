@@ -1,0 +1,196 @@
+package server
+
+import (
+	"encoding/json"
+	"sync"
+	"time"
+
+	"github.com/siotest/siotest/reference/rawjson"
+	"github.com/siotest/siotest/reference/sio"
+)
+
+// FixtureConfig configures NewFixture. Zero fields take the standard
+// fixture values of fixture.md (FIX-CORE-3…6).
+type FixtureConfig struct {
+	PingInterval      time.Duration // default 300ms
+	PingTimeout       time.Duration // default 200ms
+	ConnectTimeout    time.Duration // default 1000ms
+	UpgradeTimeout    time.Duration // default 10s, Node's
+	MaxHTTPBufferSize int64         // default 1e6
+	// Recovery turns connection state recovery on (FIX-PROF-3), with
+	// MaxDisconnectionDuration (default 2 minutes) and middlewares skipped
+	// for recovered sockets.
+	Recovery                 bool
+	MaxDisconnectionDuration time.Duration
+	// Fault is passed to Config.Fault.
+	Fault string
+}
+
+// NewFixture returns the standard siotest fixture, core and extended
+// contract (fixture.md §1–2): namespaces "/", "/custom" and "/protected"
+// (token "valid" required), CORS "*", and the events auth, message,
+// message-with-ack, join, leave, broadcast-to, request-ack,
+// request-disconnect, last-disconnect-reason and binary-echo.
+func NewFixture(cfg FixtureConfig) (*Server, error) {
+	c := Config{
+		PingInterval:      orDuration(cfg.PingInterval, 300*time.Millisecond),
+		PingTimeout:       orDuration(cfg.PingTimeout, 200*time.Millisecond),
+		ConnectTimeout:    orDuration(cfg.ConnectTimeout, time.Second),
+		UpgradeTimeout:    cfg.UpgradeTimeout,
+		MaxHTTPBufferSize: cfg.MaxHTTPBufferSize,
+		CORS:              &CORS{Origins: []string{"*"}},
+		Fault:             cfg.Fault,
+	}
+	if cfg.Recovery {
+		c.Recovery = &Recovery{MaxDisconnectionDuration: cfg.MaxDisconnectionDuration}
+	}
+	srv, err := NewServer(c)
+	if err != nil {
+		return nil, err
+	}
+	f := &fixture{reasons: make(map[string]string)}
+	srv.Of("/").OnConnection(f.onConnection)
+	srv.Of("/custom").OnConnection(f.onConnection)
+	protected := srv.Of("/protected")
+	protected.Use(func(s *Socket) error {
+		var auth struct {
+			Token any `json:"token"`
+		}
+		if json.Unmarshal(s.Handshake().Auth, &auth) == nil && auth.Token == "valid" {
+			return nil
+		}
+		return &ConnectError{Message: "unauthorized", Data: map[string]any{"reason": "invalid token"}}
+	})
+	protected.OnConnection(f.onConnection)
+	return srv, nil
+}
+
+func orDuration(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
+}
+
+// maxReasons bounds the disconnect reasons the fixture remembers.
+const maxReasons = 10000
+
+type fixture struct {
+	mu      sync.Mutex
+	reasons map[string]string // Socket.IO id → last disconnect reason (FIX-EXT-6)
+	order   []string          // ids in insertion order, for eviction
+}
+
+func (f *fixture) record(id, reason string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.reasons[id]; !ok {
+		f.order = append(f.order, id)
+	}
+	f.reasons[id] = reason
+	for len(f.order) > maxReasons {
+		delete(f.reasons, f.order[0])
+		f.order = f.order[1:]
+	}
+}
+
+func (f *fixture) reason(id string) (string, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	r, ok := f.reasons[id]
+	return r, ok
+}
+
+// roomName accepts what Node's fixture accepts as a room: a string or a
+// number (FIX-EXT-10: anything else is ignored).
+func roomName(args []any) (string, bool) {
+	if len(args) == 0 {
+		return "", false
+	}
+	switch r := args[0].(type) {
+	case string:
+		return r, true
+	case json.Number:
+		return string(r), true
+	}
+	return "", false
+}
+
+func (f *fixture) onConnection(s *Socket) {
+	// core (FIX-CORE-8/9/10); auth goes back re-serialised, as Node does.
+	auth, _ := value(&sio.Packet{}, rawjson.TrimSpace(s.Handshake().Auth), 0)
+	s.Emit("auth", auth)
+	s.On("message", func(args []any, _ Ack) { s.Emit("message-back", args...) })
+	s.On("message-with-ack", func(args []any, ack Ack) {
+		if ack != nil {
+			ack(args...)
+		}
+	})
+
+	// rooms (FIX-EXT-1/2/3)
+	s.On("join", func(args []any, ack Ack) {
+		if room, ok := roomName(args); ok {
+			s.Join(room)
+		}
+		if ack != nil {
+			ack()
+		}
+	})
+	s.On("leave", func(args []any, ack Ack) {
+		if room, ok := roomName(args); ok {
+			s.Leave(room)
+		}
+		if ack != nil {
+			ack()
+		}
+	})
+	s.On("broadcast-to", func(args []any, _ Ack) {
+		if room, ok := roomName(args); ok {
+			s.To(room).Emit("room-message", args...)
+		}
+	})
+
+	// server-ack (FIX-EXT-4)
+	s.On("request-ack", func(args []any, _ Ack) {
+		s.EmitWithAck("ack-request", args, 0, func(answer []any, err error) {
+			if err == nil {
+				s.Emit("ack-response", answer...)
+			}
+		})
+	})
+
+	// server-disconnect (FIX-EXT-5)
+	s.On("request-disconnect", func([]any, Ack) { s.Disconnect(false) })
+
+	// disconnect-reason (FIX-EXT-6)
+	s.On("last-disconnect-reason", func(args []any, ack Ack) {
+		if ack == nil {
+			return
+		}
+		if id, ok := firstString(args); ok {
+			if r, ok := f.reason(id); ok {
+				ack(r)
+				return
+			}
+		}
+		ack(nil)
+	})
+
+	// binary-echo (FIX-EXT-9): the client's attachments first, then CA FE.
+	s.On("binary-echo", func(args []any, _ Ack) {
+		s.Emit("binary-echo-back", rawjson.OrderedObject{
+			{Key: "args", Value: args},
+			{Key: "extra", Value: []byte{0xca, 0xfe}},
+		})
+	})
+
+	s.OnDisconnect(func(reason string) { f.record(s.ID(), reason) })
+}
+
+func firstString(args []any) (string, bool) {
+	if len(args) == 0 {
+		return "", false
+	}
+	s, ok := args[0].(string)
+	return s, ok
+}

@@ -1,0 +1,211 @@
+package server
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/siotest/siotest/reference/eio"
+)
+
+// serveHTTP handles a long-polling request of an established session.
+func (s *session) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodGet:
+		s.servePoll(w, r)
+	case http.MethodPost:
+		s.serveData(w, r)
+	default:
+		// Node answers 500 and keeps the session (EIO4-POLL-11).
+		writeEmpty(w, http.StatusInternalServerError)
+	}
+}
+
+// pollLimit bounds a GET that nothing answers (only possible when a fault
+// stops the heartbeat): it then gets a noop.
+func (s *session) pollLimit() time.Duration {
+	return s.e.cfg.PingInterval + s.e.cfg.PingTimeout + pollCloseTimeout
+}
+
+// servePoll holds a GET until there are packets to send (EIO4-POLL-3/4).
+func (s *session) servePoll(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	if s.state == stateClosed {
+		s.mu.Unlock()
+		refusal(codeUnknownSID, false).write(w)
+		return
+	}
+	if old := s.poll; old != nil {
+		if s.e.apply(chkSingleGet) {
+			// EIO4-POLL-5: 400, and the session ends; the first GET gets
+			// the close packet.
+			s.mu.Unlock()
+			writeEmpty(w, http.StatusBadRequest)
+			s.close("transport error", closeForced)
+			return
+		}
+		s.poll = nil
+		old.ch <- []eio.Packet{{Type: eio.Noop}}
+	}
+	p := &poll{ch: make(chan []eio.Packet, 1)}
+	s.poll = p
+	s.deliverLocked()
+	s.mu.Unlock()
+
+	limit := time.NewTimer(s.pollLimit())
+	defer limit.Stop()
+	var pkts []eio.Packet
+	select {
+	case pkts = <-p.ch:
+	case <-r.Context().Done():
+		if !s.withdraw(p) {
+			// Answered meanwhile: the packets are out of the queue, so try
+			// to deliver them anyway.
+			pkts = <-p.ch
+			break
+		}
+		// The client dropped its pending GET (EIO4-POLL-14); nobody reads
+		// an answer.
+		if s.e.apply(chkAbortedGet) {
+			s.close("transport error", closeForced)
+		}
+		return
+	case <-limit.C:
+		if s.withdraw(p) {
+			pkts = []eio.Packet{{Type: eio.Noop}}
+		} else {
+			pkts = <-p.ch
+		}
+	}
+	s.writePayload(w, pkts)
+}
+
+// withdraw removes p if it is still the pending GET.
+func (s *session) withdraw(p *poll) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.poll != p {
+		return false
+	}
+	s.poll = nil
+	return true
+}
+
+// writePayload answers a GET (or the handshake) with pkts joined as a
+// payload (EIO4-ENC-2), with Node's headers (EIO4-HS-5, EIO4-POLL-9).
+func (s *session) writePayload(w http.ResponseWriter, pkts []eio.Packet) {
+	h := w.Header()
+	h.Set("Content-Type", "text/plain; charset=UTF-8")
+	h.Set("Cache-Control", "no-store")
+	o := s.e.output(&output{kind: outPayload, pkts: pkts, header: h})
+	h.Set("Content-Length", strconv.Itoa(len(o.body)))
+	http.NewResponseController(w).SetWriteDeadline(time.Now().Add(writeWait))
+	w.WriteHeader(http.StatusOK)
+	w.Write(o.body)
+}
+
+// serveData handles a POST carrying a payload (EIO4-POLL-1).
+func (s *session) serveData(w http.ResponseWriter, r *http.Request) {
+	rc := http.NewResponseController(w)
+	s.mu.Lock()
+	switch {
+	case s.state != stateOpen:
+		// Closing: Node still answers ok and ignores the packets.
+		s.mu.Unlock()
+		s.writeOK(w)
+		return
+	case s.postBusy && s.e.apply(chkSinglePost):
+		// EIO4-POLL-6: 400, the session ends and the first POST is cut.
+		s.mu.Unlock()
+		writeEmpty(w, http.StatusBadRequest)
+		s.close("transport error", closeForced)
+		return
+	}
+	s.postBusy = true
+	s.postAbort = func() { rc.SetReadDeadline(time.Now()) }
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.postBusy, s.postAbort = false, nil
+		s.mu.Unlock()
+	}()
+
+	// v4 clients always send text; Node rejects octet-stream (EIO4-POLL-12).
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/octet-stream") {
+		writeEmpty(w, http.StatusBadRequest)
+		s.close("transport error", closeForced)
+		return
+	}
+	limit := s.e.cfg.MaxHTTPBufferSize
+	enforce := s.e.apply(chkBodyLimit)
+	if enforce && r.ContentLength > limit {
+		// EIO4-MAX-3/4: 413, the session stays.
+		writeEmpty(w, http.StatusRequestEntityTooLarge)
+		return
+	}
+	readLimit := limit + 1
+	if !enforce {
+		readLimit = 4*limit + 1 // still bounded
+	}
+	rc.SetReadDeadline(time.Now().Add(s.e.cfg.PingInterval + s.e.cfg.PingTimeout + writeWait))
+	body, err := io.ReadAll(io.LimitReader(r.Body, readLimit))
+	if err != nil {
+		s.mu.Lock()
+		closed := s.state != stateOpen
+		s.mu.Unlock()
+		if closed {
+			abort(w, rc)
+		}
+		return
+	}
+	if enforce && int64(len(body)) > limit {
+		writeEmpty(w, http.StatusRequestEntityTooLarge)
+		return
+	}
+
+	pkts, derr := eio.DecodePayload(nil, body)
+	s.inMu.Lock()
+	s.cork()
+	for _, p := range pkts {
+		if !s.onPacket(p) {
+			break
+		}
+	}
+	s.uncork()
+	s.inMu.Unlock()
+	if derr != nil && s.onDecodeError(derr) {
+		// The spec letter: the invalid POST itself gets 400 (EIO4-POLL-8,
+		// REF-DEVIATION: Node answers ok).
+		writeEmpty(w, http.StatusBadRequest)
+		return
+	}
+	s.writeOK(w)
+}
+
+// writeOK is the answer to a POST (EIO4-POLL-1, EIO4-POLL-2).
+func (s *session) writeOK(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("Content-Type", "text/html")
+	h.Set("Cache-Control", "no-store")
+	o := s.e.output(&output{kind: outOK, header: h, body: []byte("ok")})
+	h.Set("Content-Length", strconv.Itoa(len(o.body)))
+	w.WriteHeader(http.StatusOK)
+	w.Write(o.body)
+}
+
+// abort drops the connection of a request cut short by the session's end,
+// as Node destroys the first of two overlapping POSTs (EIO4-POLL-6).
+func abort(w http.ResponseWriter, rc *http.ResponseController) {
+	conn, _, err := rc.Hijack()
+	if err != nil {
+		if !errors.Is(err, http.ErrNotSupported) {
+			return
+		}
+		writeEmpty(w, http.StatusBadRequest)
+		return
+	}
+	conn.Close()
+}
