@@ -142,6 +142,22 @@ var _ = Describe("EIO4 upgrade", func() {
 			}
 		}, limit)
 
+		// A packet the target queued for the paused polling transport must
+		// come out on the WebSocket when 5 commits the upgrade.
+		It("EIO4-UPG-3 delivers on the WebSocket what it queued while polling was paused", harness.Rule("EIO4-UPG-3"), func(ctx SpecContext) {
+			s := harness.Begin(ctx)
+			s.Require(harness.WebSocket)
+			c := idlePolling(s)
+			p := probe(s, c)
+			Expect(s.ExpectStatus(c.Post([]byte(`42["message","queued"]`)), 200)).To(Succeed())
+			s.Pause(s.Timing.Settle())
+			Expect(p.SendText("5")).To(Succeed())
+			_, err := p.Await(`42["message-back","queued"] on the WebSocket`, s.Timing.Reply(), func(f harness.Frame) bool {
+				return f.IsText(`42["message-back","queued"]`)
+			})
+			Expect(err).To(Succeed())
+		}, limit)
+
 		It("EIO4-UPG-4 keeps polling working between the probe and 5", harness.Rule("EIO4-UPG-4"), func(ctx SpecContext) {
 			s := harness.Begin(ctx)
 			s.Require(harness.WebSocket)

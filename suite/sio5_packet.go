@@ -89,6 +89,20 @@ var _ = Describe("SIO5 packets and encoding", func() {
 			s := harness.Begin(ctx)
 			expectRejected(s, session(s, t), `2["message","x"]garbage`)
 		}, limit)
+
+		// RFC 8259 §7, EIO-SPEC §From v3 to v4: control characters inside
+		// JSON strings are escaped, so no text packet carries a raw U+001E.
+		It("SIO5-ENC-5 escapes control characters in the JSON strings it sends", harness.Rule("SIO5-ENC-5"), func(ctx SpecContext) {
+			s := harness.Begin(ctx)
+			c := session(s, t)
+			Expect(c.SendSIO(`2["message","a\u001eb\u0001c\n"]`)).To(Succeed())
+			p, err := c.ExpectPacket(harness.EventNamed("/", "message-back"))
+			Expect(err).To(Succeed())
+			Expect(harness.ArgsEqual(&p, `["a\u001eb\u0001c\n"]`)).To(BeTrue(), "echo %s", harness.ArgsJSON(&p))
+			for i, b := range p.Data {
+				Expect(b).To(BeNumerically(">=", 0x20), "raw control character at offset %d of %q", i, p.Data)
+			}
+		}, limit)
 	})
 
 	websocket(func() {

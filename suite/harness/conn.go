@@ -304,7 +304,9 @@ func (c *Conn) ensureFlow() {
 }
 
 // Send sends Engine.IO packets: one frame each on WebSocket, one POST with
-// the whole payload on polling (the POST must be answered 200 "ok").
+// the whole payload on polling (the POST must be answered 200). The exact
+// "ok" body is EIO4-POLL-1's check alone, so that one deviation does not
+// fail every polling spec.
 func (c *Conn) Send(pkts ...eio.Packet) error {
 	if c.Transport() == WebSocket {
 		for _, p := range pkts {
@@ -317,10 +319,10 @@ func (c *Conn) Send(pkts ...eio.Packet) error {
 	body := eio.AppendPayload(nil, pkts)
 	r := c.Post(body)
 	if r.Err != nil {
-		return c.s.Mismatch("POST answered 200 \"ok\"", "request failed: %v", r.Err)
+		return c.s.Mismatch("POST answered 200", "request failed: %v", r.Err)
 	}
-	if r.Status != 200 || string(r.Body) != "ok" {
-		return c.s.Mismatch("POST answered 200 \"ok\"", "HTTP %d %q", r.Status, clip(r.Body, 200))
+	if r.Status != 200 {
+		return c.s.Mismatch("POST answered 200", "HTTP %d %q", r.Status, clip(r.Body, 200))
 	}
 	return nil
 }

@@ -34,8 +34,12 @@ type Target struct {
 }
 
 // ErrConfig is wrapped by configuration errors found before any spec runs
-// (bad profile, unreachable target, FIX-PROF-7 mismatch): exit status 2.
+// (bad profile, FIX-PROF-7 mismatch): exit status 2.
 var ErrConfig = errors.New("configuration error")
+
+// ErrUnreachable is wrapped when no handshake with the
+// target succeeds before any spec runs.
+var ErrUnreachable = errors.New("target unreachable")
 
 // NewTarget builds a target from a normalized profile. rawURL overrides the
 // profile's url when not empty.
@@ -178,62 +182,68 @@ func ParseOpen(data []byte) (OpenPacket, error) {
 }
 
 // Preflight performs one handshake and checks that the target announces
-// the timers and maxPayload the profile declares (FIX-PROF-7). Any problem
-// is an ErrConfig: no spec would give a meaningful verdict.
+// the timers and maxPayload the profile declares (FIX-PROF-7): a mismatch
+// is an ErrConfig, because every deadline derives from those values. A
+// field that is missing or not a number is the target's own violation
+// (EIO4-HS-2, EIO4-HS-3): the specs report it, and the profile's value is
+// used. No handshake at all is ErrUnreachable.
 func (t *Target) Preflight(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, t.Timing.Reply())
 	defer cancel()
-	var open OpenPacket
+	var raw []byte
 	var err error
 	if t.Profile.HasTransport(Polling) {
-		open, err = t.preflightPolling(ctx)
+		raw, err = t.preflightPolling(ctx)
 	} else {
-		open, err = t.preflightWebSocket(ctx)
+		raw, err = t.preflightWebSocket(ctx)
 	}
 	if err != nil {
-		return fmt.Errorf("%w: target %s: %v", ErrConfig, t.Base, err)
+		return fmt.Errorf("%w: %s: %v", ErrUnreachable, t.Base, err)
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return fmt.Errorf("%w: %s: the open packet is not a JSON object: %q", ErrUnreachable, t.Base, raw)
 	}
 	var bad []string
-	check := func(name string, announced, declared int64) {
-		if announced != declared {
-			bad = append(bad, fmt.Sprintf("%s: target announces %d, profile says %d", name, announced, declared))
+	check := func(name string, declared int64) {
+		var announced float64
+		if json.Unmarshal(fields[name], &announced) == nil && fields[name] != nil && int64(announced) != declared {
+			bad = append(bad, fmt.Sprintf("%s: target announces %v, profile says %d", name, announced, declared))
 		}
 	}
-	check("pingInterval", int64(open.PingInterval), int64(t.Profile.PingInterval))
-	check("pingTimeout", int64(open.PingTimeout), int64(t.Profile.PingTimeout))
-	check("maxPayload", open.MaxPayload, t.Profile.MaxPayload)
+	check("pingInterval", int64(t.Profile.PingInterval))
+	check("pingTimeout", int64(t.Profile.PingTimeout))
+	check("maxPayload", t.Profile.MaxPayload)
 	if len(bad) > 0 {
 		return fmt.Errorf("%w: FIX-PROF-7: %s", ErrConfig, strings.Join(bad, "; "))
 	}
 	return nil
 }
 
-func (t *Target) preflightPolling(ctx context.Context) (OpenPacket, error) {
+func (t *Target) preflightPolling(ctx context.Context) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, t.URL("", "EIO=4&transport=polling"), nil)
 	if err != nil {
-		return OpenPacket{}, err
+		return nil, err
 	}
 	req.Header = t.header()
 	resp, err := t.client.Do(req)
 	if err != nil {
-		return OpenPacket{}, err
+		return nil, err
 	}
 	body, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if err != nil {
-		return OpenPacket{}, err
+		return nil, err
 	}
 	if resp.StatusCode != http.StatusOK {
-		return OpenPacket{}, fmt.Errorf("handshake answered HTTP %d %q", resp.StatusCode, body)
+		return nil, fmt.Errorf("handshake answered HTTP %d %q", resp.StatusCode, body)
 	}
 	pkts, err := eio.DecodePayload(nil, body)
 	if err != nil || len(pkts) == 0 || pkts[0].Type != eio.Open {
-		return OpenPacket{}, fmt.Errorf("handshake body is not an open packet: %q", body)
+		return nil, fmt.Errorf("handshake body is not an open packet: %q", body)
 	}
-	open, err := ParseOpen(pkts[0].Data)
-	if err != nil {
-		return open, err
-	}
+	var open struct{ SID string }
+	json.Unmarshal(pkts[0].Data, &open)
 	// End the session at once rather than leaving it to the heartbeat.
 	if req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.URL("", "EIO=4&transport=polling&sid="+url.QueryEscape(open.SID)), strings.NewReader("1")); err == nil {
 		req.Header = t.header()
@@ -242,16 +252,16 @@ func (t *Target) preflightPolling(ctx context.Context) (OpenPacket, error) {
 			resp.Body.Close()
 		}
 	}
-	return open, nil
+	return pkts[0].Data, nil
 }
 
-func (t *Target) preflightWebSocket(ctx context.Context) (OpenPacket, error) {
+func (t *Target) preflightWebSocket(ctx context.Context) ([]byte, error) {
 	ws, resp, err := t.dialer().DialContext(ctx, t.WSURL("", "EIO=4&transport=websocket"), t.header())
 	if err != nil {
 		if resp != nil {
-			return OpenPacket{}, fmt.Errorf("WebSocket handshake answered HTTP %d", resp.StatusCode)
+			return nil, fmt.Errorf("WebSocket handshake answered HTTP %d", resp.StatusCode)
 		}
-		return OpenPacket{}, err
+		return nil, err
 	}
 	defer ws.Close()
 	if dl, ok := ctx.Deadline(); ok {
@@ -259,11 +269,11 @@ func (t *Target) preflightWebSocket(ctx context.Context) (OpenPacket, error) {
 	}
 	mt, data, err := ws.ReadMessage()
 	if err != nil {
-		return OpenPacket{}, err
+		return nil, err
 	}
 	p, err := eio.DecodePacket(data, mt == websocket.BinaryMessage)
 	if err != nil || p.Type != eio.Open {
-		return OpenPacket{}, fmt.Errorf("first frame is not an open packet: %q", data)
+		return nil, fmt.Errorf("first frame is not an open packet: %q", data)
 	}
-	return ParseOpen(p.Data)
+	return p.Data, nil
 }
