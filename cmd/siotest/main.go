@@ -42,7 +42,7 @@ rule by rule, over real HTTP long-polling and WebSocket connections.`,
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr("%v", err) })
-	root.AddCommand(newVersionCmd(), newDecodeCmd(), newEncodeCmd(), newServeCmd(), newRunCmd(), newRulesCmd())
+	root.AddCommand(newVersionCmd(), newDecodeCmd(), newEncodeCmd(), newServeCmd(), newRunCmd(), newRulesCmd(), newFuzzCmd(), newReplayCmd())
 	return root
 }
 
