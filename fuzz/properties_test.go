@@ -91,6 +91,27 @@ func TestSIOBrokenNamesRule(t *testing.T) {
 	})
 }
 
+// Almost-valid polling bodies are rejected, naming the broken rule: by both
+// modes, or by strict mode alone where the official decoder is lenient.
+func TestEIOBrokenNamesRule(t *testing.T) {
+	t.Parallel()
+	rapid.Check(t, func(t *rapid.T) {
+		b := gen.BrokenEIOPayload().Draw(t, "broken")
+		_, err := eio.Strict.DecodePayload(nil, b.Body)
+		var se *eio.SyntaxError
+		if !errors.As(err, &se) || se.Rule != b.Rule {
+			t.Fatalf("strict, %s %q: got %v, want rule %s", b.Which, b.Body, err, b.Rule)
+		}
+		_, err = eio.Default.DecodePayload(nil, b.Body)
+		if b.Strict != (err == nil) {
+			t.Fatalf("default, %s %q: got %v", b.Which, b.Body, err)
+		}
+		if err != nil && (!errors.As(err, &se) || se.Rule != b.Rule) {
+			t.Fatalf("default, %s %q: got %v, want rule %s", b.Which, b.Body, err, b.Rule)
+		}
+	})
+}
+
 // The decoders never panic, whatever the bytes.
 func TestDecodersNeverPanic(t *testing.T) {
 	t.Parallel()

@@ -5,6 +5,7 @@
 package gen
 
 import (
+	"bytes"
 	"strconv"
 	"strings"
 
@@ -219,4 +220,46 @@ func BrokenSIO() *rapid.Generator[Broken] {
 			return Broken{[]byte("5" + rapid.SampledFrom([]string{"", "a", "0"}).Draw(t, "count") + "-" + nsp + `[` + name + `]`), "SIO5-REJ-2", "attachment count"}
 		}
 	})
+}
+
+// BrokenEIOPayload draws an almost-valid polling body: valid packets with
+// one element broken, and the rule ID the decoder must name. Strict names
+// whether only strict mode rejects it (the official decoder accepts it).
+func BrokenEIOPayload() *rapid.Generator[BrokenEIO] {
+	return rapid.Custom(func(t *rapid.T) BrokenEIO {
+		pkts := EIOPayload().Draw(t, "packets")
+		body := eio.AppendPayload(nil, pkts)
+		at := rapid.IntRange(0, len(pkts)).Draw(t, "at") // where the broken element goes
+		var elem []byte
+		b := BrokenEIO{}
+		switch rapid.IntRange(0, 4).Draw(t, "rule") {
+		case 0:
+			elem = []byte{rapid.SampledFrom([]byte("789x[-")).Draw(t, "type")}
+			b.Rule, b.Which = "EIO4-PKT-2", "unknown packet type"
+		case 1:
+			elem = nil
+			b.Rule, b.Which = "EIO4-ENC-8", "empty element"
+		case 2:
+			elem = []byte("bAQ" + rapid.SampledFrom([]string{"*", " ", "=A", "-_"}).Draw(t, "bad") + "ID")
+			b.Rule, b.Which, b.Strict = "EIO4-ENC-3", "base64 outside RFC 4648", true
+		case 3:
+			elem = []byte("4a\xff")
+			b.Rule, b.Which, b.Strict = "EIO4-ENC-6", "invalid UTF-8", true
+		default:
+			elem = []byte("b" + "AQID\n")
+			b.Rule, b.Which, b.Strict = "EIO4-ENC-3", "line break in base64", true
+		}
+		parts := bytes.Split(body, []byte{eio.RecordSeparator})
+		parts = append(parts[:at], append([][]byte{elem}, parts[at:]...)...)
+		b.Body = bytes.Join(parts, []byte{eio.RecordSeparator})
+		return b
+	})
+}
+
+// BrokenEIO is a polling body that breaks exactly one rule.
+type BrokenEIO struct {
+	Body   []byte
+	Rule   string
+	Which  string
+	Strict bool // only strict mode rejects it
 }
