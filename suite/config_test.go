@@ -31,17 +31,18 @@ func TestConfigErrors(t *testing.T) {
 	for _, c := range []struct {
 		name string
 		cfg  suite.Config
+		want error
 	}{
-		{"unreachable target", suite.Config{Target: closed}},
-		{"no target", suite.Config{}},
-		{"bad label filter", suite.Config{Target: target, LabelFilter: "must &&"}},
-		{"missing profile file", suite.Config{Target: target, ProfilePath: "testdata/no-such-profile.json"}},
-		{"FIX-PROF-7 mismatch", suite.Config{Target: target, Profile: &wrongTimers}},
+		{"unreachable target", suite.Config{Target: closed}, suite.ErrUnreachable},
+		{"no target", suite.Config{}, suite.ErrConfig},
+		{"bad label filter", suite.Config{Target: target, LabelFilter: "must &&"}, suite.ErrConfig},
+		{"missing profile file", suite.Config{Target: target, ProfilePath: "testdata/no-such-profile.json"}, suite.ErrConfig},
+		{"FIX-PROF-7 mismatch", suite.Config{Target: target, Profile: &wrongTimers}, suite.ErrConfig},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			run, err := suite.Run(c.cfg)
-			if !errors.Is(err, suite.ErrConfig) {
-				t.Fatalf("Run = %v, %v; want a configuration error", run, err)
+			if !errors.Is(err, c.want) {
+				t.Fatalf("Run = %v, %v; want %v", run, err, c.want)
 			}
 			t.Log(err)
 		})

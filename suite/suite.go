@@ -62,6 +62,10 @@ type Config struct {
 // not match the profile (FIX-PROF-7). The CLI exits 2 on it.
 var ErrConfig = harness.ErrConfig
 
+// ErrUnreachable is wrapped when no handshake with the target succeeds
+// before any spec runs (exit status 2 in the CLI).
+var ErrUnreachable = harness.ErrUnreachable
+
 var ran atomic.Bool
 
 // ansi matches terminal color sequences in Ginkgo's error texts.

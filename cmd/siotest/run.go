@@ -106,7 +106,7 @@ func runSuite(cmd *cobra.Command, f *runFlags) error {
 		ToolVersion: toolVersion(),
 	})
 	if err != nil {
-		if errors.Is(err, suite.ErrConfig) || errors.Is(err, harness.ErrUnreachable) {
+		if errors.Is(err, suite.ErrConfig) || errors.Is(err, suite.ErrUnreachable) {
 			return usageErr("%v", err)
 		}
 		return usageErr("%s: %v", target, err)

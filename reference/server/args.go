@@ -24,7 +24,11 @@ const maxArgDepth = 1000
 // Placeholders are resolved only in BINARY_EVENT and BINARY_ACK packets; one
 // with a fractional num is undefined, as in Node: left out of objects, null
 // in arrays.
-func Args(p *sio.Packet) []any {
+func Args(p *sio.Packet) []any { return argsOf(p, true) }
+
+// argsOf is Args; nested false resolves placeholders only where they are
+// arguments themselves (a fault's view of SIO5-BIN-4).
+func argsOf(p *sio.Packet, nested bool) []any {
 	skip := 0
 	if p.Type == sio.Event || p.Type == sio.BinaryEvent {
 		skip = 1
@@ -32,7 +36,7 @@ func Args(p *sio.Packet) []any {
 	args := []any{}
 	rawjson.ArrayEach(p.Data, func(i int, v []byte) bool {
 		if i >= skip {
-			x, _ := value(p, v, 0)
+			x, _ := value(p, v, 0, nested)
 			args = append(args, x)
 		}
 		return true
@@ -41,7 +45,8 @@ func Args(p *sio.Packet) []any {
 }
 
 // value converts one JSON value; ok is false for an undefined placeholder.
-func value(p *sio.Packet, v []byte, depth int) (any, bool) {
+// Placeholders below the top level are resolved when nested is set.
+func value(p *sio.Packet, v []byte, depth int, nested bool) (any, bool) {
 	if depth > maxArgDepth {
 		return rawjson.RawJSON(append([]byte(nil), v...)), true
 	}
@@ -57,13 +62,13 @@ func value(p *sio.Packet, v []byte, depth int) (any, bool) {
 	case rawjson.Array:
 		out := []any{}
 		rawjson.ArrayEach(v, func(_ int, e []byte) bool {
-			x, _ := value(p, e, depth+1)
+			x, _ := value(p, e, depth+1, nested)
 			out = append(out, x)
 			return true
 		})
 		return out, true
 	case rawjson.Object:
-		if p.Type.IsBinary() {
+		if p.Type.IsBinary() && (depth == 0 || nested) {
 			if b, ok, isPlaceholder := attachment(p, v); isPlaceholder {
 				return b, ok
 			}
@@ -71,7 +76,7 @@ func value(p *sio.Packet, v []byte, depth int) (any, bool) {
 		out := rawjson.OrderedObject{}
 		rawjson.ObjectEach(v, func(k, e []byte) bool {
 			key, _ := rawjson.Unquote(k)
-			if x, ok := value(p, e, depth+1); ok {
+			if x, ok := value(p, e, depth+1, nested); ok {
 				out = append(out, rawjson.Member{Key: key, Value: x})
 			}
 			return true

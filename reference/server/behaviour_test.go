@@ -181,6 +181,40 @@ same sid: true`},
 	{scnReject("ok-numeric-event", nil, `42[1,"x"]`), `42["message-back","s1"]` + "\n" + `42["message-back","s2"]`},                    // SIO5-EVT-4
 	{scnReject("ok-ten-attachments", nil, append([]any{`4510-["message",` + placeholders(10) + `]`}, tenBinaries()...)...), tenEcho()}, // SIO5-BIN-7
 	{scnReject("ok-noop", nil, `6`, `5`), `42["message-back","s1"]` + "\n" + `42["message-back","s2"]`},                                // EIO4-PKT-3
+	{scnReject("rej-fractional", nil, `451-["message",{"_placeholder":true,"num":0.5}]`, []byte{1}), "closed 1005"},                    // SIO5-BIN-5, spec letter
+	{scnReject("ws-separator", nil, "42[\"message\",1]\x1e42[\"message\",2]"), "closed 1005"},                                          // EIO4-ENC-10
+	{scnReject("utf8-echo", nil, `42["message","é€😀"]`), echoThen(`42["message-back","é€😀"]`)},                                         // EIO4-ENC-6
+	{scnReject("custom-ack", []string{"40/custom,"}, `42/custom,5["message-with-ack","x"]`), echoThen(`43/custom,5["x"]`)},             // SIO5-EVT-8
+	{scnReject("nested-placeholder", nil, `451-["message",{"a":[{"num":0,"_placeholder":true}]}]`, []byte{7, 8}), // SIO5-BIN-4
+		echoThen(`451-["message-back",{"a":[{"_placeholder":true,"num":0}]}]`, "<0708>")},
+	{scnReject("empty-attachment", nil, `451-["message",{"_placeholder":true,"num":0}]`, []byte{}), // SIO5-BIN-11
+		echoThen(`451-["message-back",{"_placeholder":true,"num":0}]`, "<>")},
+	{scnReject("high-bytes", nil, `451-["message",{"_placeholder":true,"num":0}]`, []byte{0xff, 0xfe, 0x80}), // SIO5-BIN-12
+		echoThen(`451-["message-back",{"_placeholder":true,"num":0}]`, "<fffe80>")},
+	{scnReject("unknown-reason", nil, `4299["last-disconnect-reason","nope"]`), echoThen(`4399[null]`)}, // FIX-EXT-6
+	{scnReject("protected-echo", []string{`40/protected,{"token":"valid"}`}, `42/protected,["message","p"]`), // FIX-EXT-8
+		echoThen(`42/protected,["message-back","p"]`)},
+	{scnReject("odd-args", nil, `42["join"]`), echoThen()},                                                                             // FIX-EXT-10
+	{scnWSHandshake, "0{\"sid\":\"ID\",\"upgrades\":[],\"pingInterval\":20000,\"pingTimeout\":20000,\"maxPayload\":1000000}\ntimeout"}, // EIO4-HS-6
+	{scnUnknownQuery, "polling: 200 0{\nwebsocket: 101 0{"},                                                                            // EIO4-HS-16
+	{scnPostAnswer, `200 text/html | 2 | no-store | "ok"`},                                                                             // EIO4-POLL-2
+	{scnProbePolling, "probe: 3probe\nPOST 200 \"ok\"\nGET 200 \"40{\\\"sid\\\":\\\"ID\\\"}\\x1e42[\\\"auth\\\",{}]\""},                // EIO4-UPG-4
+	{scnUpgradeHeartbeat, "probe: 3probe\npinged on the WebSocket: true"},                                                              // EIO4-UPG-12
+	{scnRoomsCustom, `42/custom,["room-message","rc","hi"]` + "\n" + `42/custom,["message-back","a"]`},                                 // SRV-ROOM-7
+	{scnReasonServer, `4399["server namespace disconnect"]`},                                                                           // SRV-DISC-2
+	{scnReasonClose, `4399["transport close"]`},                                                                                        // SRV-DISC-3
+	{scnReasonError, `4399["transport error"]`},                                                                                        // SRV-DISC-4
+	{scnReasonPing, `4399["ping timeout"]`},                                                                                            // SRV-DISC-5
+	{scnReasonParse, `4399["parse error"]`},                                                                                            // SRV-DISC-6
+	{scnReasonViolation, `4399["forced close"]`},                                                                                       // SRV-DISC-7
+	{scnRecoveryExtraAuth, "same sid: true"},                                                                                           // SRV-CSR-3
+	{scnRecoveryUnknownPid, `40{"sid":"ID","pid":"ID"}`},                                                                               // SRV-CSR-5
+}
+
+// echoThen is what scnReject shows when the connection lives on: lines,
+// then the two echoes.
+func echoThen(lines ...string) string {
+	return strings.Join(append(lines, `42["message-back","s1"]`, `42["message-back","s2"]`), "\n")
 }
 
 func tenBinaries() []any {

@@ -40,6 +40,10 @@ func (srv *Server) newClient(s *session) sessionHandler {
 		srv.clients[c] = struct{}{}
 	}
 	srv.mu.Unlock()
+	if !srv.apply(chkConnectOnRequest) {
+		// Socket.IO v2's implicit CONNECT of "/" (SIO5-CONN-1).
+		c.send(&sio.Packet{Type: sio.Connect, Namespace: sio.MainNamespace}, "")
+	}
 	c.armTimer()
 	return c
 }
@@ -73,6 +77,12 @@ func (c *client) onMessage(m eio.Packet) {
 	)
 	if m.Binary {
 		p, done, err = c.dec.DecodeBinary(m.Data)
+		if err == nil && done {
+			// The spec letter: a placeholder num is an integer (SIO5-BIN-5,
+			// REF-DEVIATION: Node's codec, ours by default, takes 0.5 and
+			// delivers undefined).
+			err = sio.StrictCodec.CheckPlaceholders(&p)
+		}
 	} else {
 		p, done, err = c.dec.DecodeText(m.Data)
 	}
@@ -88,7 +98,7 @@ func (c *client) onMessage(m eio.Packet) {
 	}
 	// The spec letter: an EVENT needs a payload (SIO5-EVT-3, REF-DEVIATION:
 	// Node ignores it).
-	if (p.Type == sio.Event || p.Type == sio.BinaryEvent) && p.Data == nil {
+	if (p.Type == sio.Event || p.Type == sio.BinaryEvent) && p.Data == nil && c.srv.apply(chkEventPayload) {
 		c.violation()
 		return
 	}

@@ -10,13 +10,15 @@
 // both default and strict siotest runs: an invalid POST is answered 400
 // (EIO4-POLL-8), a client close packet on WebSocket closes the session
 // (EIO4-WS-5), an EVENT without payload closes the connection
-// (SIO5-EVT-3), a WebSocket handshake with a bad EIO is refused before the
+// (SIO5-EVT-3), so does a placeholder with a fractional num (SIO5-BIN-5),
+// a WebSocket handshake with a bad EIO is refused before the
 // 101 (EIO4-HS-13), and a recovered socket gets its CONNECT reply before the
 // replayed events (SIO5-CONN-10).
 //
 // NewFixture returns the standard siotest fixture (fixture.md). A Fault
 // (Config.Fault, listed by Faults) breaks one rule on purpose, to show that
-// a conformance suite notices.
+// a conformance suite notices; some break the fixture's own contract
+// (FIX-*) instead of the protocol.
 //
 // # Concurrency
 //

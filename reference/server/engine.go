@@ -77,6 +77,10 @@ func (e *engine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeEmpty(w, http.StatusNotFound)
 		return
 	}
+	// A keep-alive connection keeps the write deadline of its last held
+	// GET (writePayload); the answers of later requests on it must not
+	// inherit a deadline long past.
+	http.NewResponseController(w).SetWriteDeadline(time.Time{})
 	upgrade := websocket.IsWebSocketUpgrade(r)
 	if !upgrade && e.cors(w, r) {
 		return

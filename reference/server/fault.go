@@ -49,6 +49,9 @@ type fault struct {
 	// (5) Socket.IO decisions: decode errors, namespaces, acks, rooms,
 	// timeouts, disconnect reasons, recovery.
 	sioIn func(d *decision)
+	// (6) the standard fixture's contract (fixture.md): what its namespaces
+	// accept and how its handlers answer.
+	fixture func(d *decision)
 }
 
 // noFault is the correct server.
@@ -91,6 +94,11 @@ const (
 	chkPong                            // EIO4-HB-2
 	chkClientClose                     // EIO4-CLOSE-1, EIO4-WS-5
 	chkCloseNoop                       // EIO4-POLL-16
+	chkPostBinary                      // EIO4-ENC-4
+	chkWholeFrame                      // EIO4-ENC-10
+	chkUntypedPostText                 // EIO4-POLL-13
+	chkPollDuringProbe                 // EIO4-UPG-4
+	chkPingAfterUpgrade                // EIO4-UPG-12
 
 	// Socket.IO, hook (5).
 	chkDecodeSIO                    // SIO5-REJ-* (err set)
@@ -123,9 +131,34 @@ const (
 	chkOffsets                      // SRV-CSR-2
 	chkReplay                       // SRV-CSR-4
 	chkRecoverableReason            // SRV-CSR-6
+	chkNestedPlaceholders           // SIO5-BIN-4
+	chkConnectOnRequest             // SIO5-CONN-1
+	chkDisconnectUnanswered         // SIO5-DISC-1
+	chkEventPayload                 // SIO5-EVT-3
+	chkAckIDAnyNamespace            // SIO5-EVT-8
+	chkRecoveryWithAuth             // SRV-CSR-3
+	chkFreshPid                     // SRV-CSR-5
+	chkBroadcastAsEmit              // SRV-ROOM-7
+
+	// The fixture, hook (6).
+	chkFixOpenNamespaces      // FIX-CORE-7
+	chkFixAuthEvent           // FIX-CORE-8
+	chkFixEcho                // FIX-CORE-9
+	chkFixAckArgs             // FIX-CORE-10
+	chkFixQuiet               // FIX-CORE-12
+	chkFixJoinAck             // FIX-EXT-1
+	chkFixLeaveAck            // FIX-EXT-2
+	chkFixRoomMessage         // FIX-EXT-3
+	chkFixAckRequest          // FIX-EXT-4
+	chkFixNamespaceDisconnect // FIX-EXT-5
+	chkFixNullReason          // FIX-EXT-6
+	chkFixProtected           // FIX-EXT-7
+	chkFixProtectedHandlers   // FIX-EXT-8
+	chkFixBinaryEcho          // FIX-EXT-9
+	chkFixOddArgs             // FIX-EXT-10
 )
 
-// decision is what hooks (3) and (5) see: the rule about to be applied and
+// decision is what hooks (3), (5) and (6) see: the rule about to be applied and
 // its outcome, which a fault may change.
 type decision struct {
 	check check
@@ -199,6 +232,16 @@ func (srv *Server) reason(c check, reason string) string {
 	d := decision{check: c, reason: reason}
 	srv.f.sioIn(&d)
 	return d.reason
+}
+
+// apply reports whether the fixture applies its contract rule c.
+func (f *fixture) apply(c check) bool {
+	if f.f.fixture == nil {
+		return true
+	}
+	d := decision{check: c}
+	f.f.fixture(&d)
+	return !d.skip
 }
 
 // skipping returns a decision hook that leaves the given rules unapplied.

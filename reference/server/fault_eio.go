@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/gorilla/websocket"
+
 	"github.com/siotest/siotest/reference/eio"
 )
 
@@ -13,11 +15,34 @@ import (
 var eioFaults = []*fault{
 	// EIO4-PKT
 	{Fault: Fault{Name: "unknown-packet-type-ignored", Area: "EIO4-PKT",
-		Rules:       []string{"EIO4-PKT-1", "EIO4-PKT-2", "EIO4-WS-3"},
+		Rules:       []string{"EIO4-PKT-1", "EIO4-PKT-2", "EIO4-WS-3", "EIO4-POLL-8"},
 		Description: "an Engine.IO packet with an unknown type digit is ignored instead of closing the session"},
 		eioIn: skippingErr(chkDecodeEIO, eio.ErrUnknownPacketType)},
 
 	// EIO4-ENC
+	{Fault: Fault{Name: "message-type-digit-missing", Area: "EIO4-ENC",
+		Rules:       []string{"EIO4-ENC-1"},
+		Description: "text message packets go out without their type digit 4 (the Socket.IO packet alone)"},
+		eioOut: withoutMessageDigit},
+	{Fault: Fault{Name: "text-latin1", Area: "EIO4-ENC",
+		Rules:       []string{"EIO4-ENC-6"},
+		Description: "text goes out as Latin-1 bytes (? beyond U+00FF) instead of UTF-8"},
+		eioOut: func(o *output) {
+			o.body = latin1(o.body)
+			for i, f := range o.frames {
+				if !f.binary {
+					o.frames[i].data = latin1(f.data)
+				}
+			}
+		}},
+	{Fault: Fault{Name: "posted-binary-dropped", Area: "EIO4-ENC",
+		Rules:       []string{"EIO4-ENC-4"},
+		Description: "b<base64> elements of a POST are dropped instead of decoded as binary messages"},
+		eioIn: skipping(chkPostBinary)},
+	{Fault: Fault{Name: "websocket-frame-split", Area: "EIO4-ENC",
+		Rules:       []string{"EIO4-ENC-10"},
+		Description: "a WebSocket text frame holding U+001E is split into packets, like a polling payload"},
+		eioIn: skipping(chkWholeFrame)},
 	{Fault: Fault{Name: "newline-separator", Area: "EIO4-ENC",
 		Rules:       []string{"EIO4-ENC-2", "EIO4-POLL-3"},
 		Description: "polling payloads are joined with \\n instead of U+001E"},
@@ -43,7 +68,7 @@ var eioFaults = []*fault{
 			o.body = payloadWith(o.pkts, func(b []byte) string { return "b" + base64.RawStdEncoding.EncodeToString(b) })
 		})},
 	{Fault: Fault{Name: "binary-prefix-on-websocket", Area: "EIO4-ENC",
-		Rules:       []string{"EIO4-ENC-5", "EIO4-WS-8"},
+		Rules:       []string{"EIO4-ENC-5", "EIO4-WS-8", "EIO4-PKT-4"},
 		Description: "binary WebSocket frames start with the byte 0x04, as in v3"},
 		eioOut: onFrames(func(o *output) {
 			for i, f := range o.frames {
@@ -68,6 +93,31 @@ var eioFaults = []*fault{
 		eioIn: skippingErr(chkDecodeEIO, eio.ErrEmptyPacket)},
 
 	// EIO4-HS
+	{Fault: Fault{Name: "handshake-extra-noop", Area: "EIO4-HS",
+		Rules:       []string{"EIO4-HS-1"},
+		Description: "the polling handshake body carries a noop after the open packet"},
+		eioOut: onPayload(func(o *output) {
+			if opens(o.pkts) {
+				o.body = eio.AppendPayload(nil, append(o.pkts[:len(o.pkts):len(o.pkts)], eio.Packet{Type: eio.Noop}))
+			}
+		})},
+	{Fault: Fault{Name: "noop-before-open", Area: "EIO4-HS",
+		Rules:       []string{"EIO4-HS-6"},
+		Description: "a WebSocket-only session starts with a noop frame, the open packet second"},
+		eioOut: onFrames(func(o *output) {
+			if opens(o.pkts) {
+				o.frames = append([]frame{{data: []byte("6")}}, o.frames...)
+			}
+		})},
+	{Fault: Fault{Name: "cache-buster-refused", Area: "EIO4-HS",
+		Rules:       []string{"EIO4-HS-16"},
+		Description: `requests carrying the unknown query parameter t= are refused with code 3 "Bad request"`},
+		eioIn: verifying(func(r *http.Request, h *httpError) *httpError {
+			if h == nil && r.URL.Query().Has("t") {
+				return refusal(codeBadRequest, websocket.IsWebSocketUpgrade(r))
+			}
+			return h
+		})},
 	{Fault: Fault{Name: "extra-open-key", Area: "EIO4-HS",
 		Rules:       []string{"EIO4-HS-2"},
 		Description: `the open packet has an extra key "extra"`},
@@ -132,6 +182,18 @@ var eioFaults = []*fault{
 		Rules:       []string{"EIO4-POLL-6"},
 		Description: "concurrent POSTs are both processed"},
 		eioIn: skipping(chkSinglePost)},
+	{Fault: Fault{Name: "post-answer-plain-text", Area: "EIO4-POLL",
+		Rules:       []string{"EIO4-POLL-2"},
+		Description: "the ok answering a POST is sent as text/plain instead of text/html"},
+		eioOut: func(o *output) {
+			if o.kind == outOK {
+				o.header.Set("Content-Type", "text/plain; charset=UTF-8")
+			}
+		}},
+	{Fault: Fault{Name: "untyped-post-as-binary", Area: "EIO4-POLL",
+		Rules:       []string{"EIO4-POLL-13"},
+		Description: "a POST without Content-Type is refused like application/octet-stream (400, session closed)"},
+		eioIn: skipping(chkUntypedPostText)},
 	{Fault: Fault{Name: "post-answer-not-ok", Area: "EIO4-POLL",
 		Rules:       []string{"EIO4-POLL-1"},
 		Description: `a POST is answered "OK" instead of "ok"`},
@@ -214,6 +276,14 @@ var eioFaults = []*fault{
 			}
 			return h
 		})},
+	{Fault: Fault{Name: "polling-held-during-probe", Area: "EIO4-UPG",
+		Rules:       []string{"EIO4-UPG-4"},
+		Description: "once 2probe is answered, GETs get noop at most: packets wait for the upgrade"},
+		eioIn: skipping(chkPollDuringProbe)},
+	{Fault: Fault{Name: "no-ping-after-upgrade", Area: "EIO4-UPG",
+		Rules:       []string{"EIO4-UPG-12"},
+		Description: "the server stops pinging once the session is upgraded to WebSocket"},
+		eioIn: skipping(chkPingAfterUpgrade)},
 	{Fault: Fault{Name: "upgrade-timeout-ignored", Area: "EIO4-UPG",
 		Rules:       []string{"EIO4-UPG-9"},
 		Description: "a probing WebSocket that never sends 5 stays open"},
@@ -251,8 +321,8 @@ var eioFaults = []*fault{
 
 	// EIO4-CLOSE
 	{Fault: Fault{Name: "close-packet-ignored", Area: "EIO4-CLOSE",
-		Rules:       []string{"EIO4-CLOSE-1"},
-		Description: "the client's close packet 1 is ignored"},
+		Rules:       []string{"EIO4-CLOSE-1", "EIO4-WS-5"},
+		Description: "the client's close packet 1 is ignored, over polling and WebSocket"},
 		eioIn: skipping(chkClientClose)},
 	{Fault: Fault{Name: "close-as-noop", Area: "EIO4-CLOSE",
 		Rules:       []string{"EIO4-CLOSE-2", "EIO4-POLL-16"},
@@ -277,10 +347,16 @@ var eioFaults = []*fault{
 		Rules:       []string{"EIO4-MAX-5"},
 		Description: "WebSocket messages over maxHttpBufferSize are processed"},
 		eioIn: skipping(chkWSReadLimit)},
+	// Only WebSocket handshakes lie: siotest checks a polling handshake
+	// against the profile before any spec runs (FIX-PROF-7), and a mismatch
+	// there stops the run as a configuration error.
 	{Fault: Fault{Name: "max-payload-mismatch", Area: "EIO4-MAX",
 		Rules:       []string{"EIO4-MAX-1", "EIO4-HS-3"},
-		Description: "maxPayload advertises one byte less than accepted"},
+		Description: "WebSocket handshakes advertise a maxPayload one byte less than accepted"},
 		open: func(js []byte) []byte {
+			if !bytes.Contains(js, []byte(`"upgrades":[]`)) {
+				return js
+			}
 			n, _ := strconv.ParseInt(string(member(js, "maxPayload")), 10, 64)
 			return withMember(withoutMember(js, "maxPayload"), "maxPayload", strconv.AppendInt(nil, n-1, 10))
 		}},
@@ -318,7 +394,7 @@ var eioFaults = []*fault{
 			return h
 		})},
 	{Fault: Fault{Name: "websocket-error-json", Area: "EIO4-ERR",
-		Rules:       []string{"EIO4-HS-14", "EIO4-ERR-3"},
+		Rules:       []string{"EIO4-HS-14", "EIO4-ERR-3", "EIO4-ERR-2"},
 		Description: "WebSocket upgrade refusals carry Node's polling JSON instead of the plain message"},
 		eioIn: verifying(func(_ *http.Request, h *httpError) *httpError {
 			if h != nil && h.plain {

@@ -12,7 +12,7 @@ import (
 
 // faultList holds every fault; Faults returns them sorted. The helpers
 // below keep each fault definition to its one change.
-var faultList = slices.Concat(eioFaults, sioFaults, srvFaults)
+var faultList = slices.Concat(eioFaults, sioFaults, srvFaults, fixFaults)
 
 // onPayload restricts an output hook to polling payloads.
 func onPayload(fn func(o *output)) func(o *output) {
@@ -32,6 +32,11 @@ func onFrames(fn func(o *output)) func(o *output) {
 	}
 }
 
+// opens reports whether pkts start a session with the open packet.
+func opens(pkts []eio.Packet) bool {
+	return len(pkts) > 0 && pkts[0].Type == eio.Open && !pkts[0].Binary
+}
+
 // payloadWith encodes a payload writing binary messages with bin.
 func payloadWith(pkts []eio.Packet, bin func([]byte) string) []byte {
 	var out []byte
@@ -46,6 +51,56 @@ func payloadWith(pkts []eio.Packet, bin func([]byte) string) []byte {
 		out = eio.AppendPayload(out, []eio.Packet{p})
 	}
 	return out
+}
+
+// withoutMessageDigit writes text message packets without their type digit.
+func withoutMessageDigit(o *output) {
+	bare := func(p eio.Packet) bool { return !p.Binary && p.Type == eio.Message }
+	switch o.kind {
+	case outPayload:
+		var out []byte
+		for i, p := range o.pkts {
+			if i > 0 {
+				out = append(out, eio.RecordSeparator)
+			}
+			if bare(p) {
+				out = append(out, p.Data...)
+			} else {
+				out = eio.AppendPayload(out, []eio.Packet{p})
+			}
+		}
+		o.body = out
+	case outFrames:
+		for i, p := range o.pkts {
+			if bare(p) {
+				o.frames[i].data = append([]byte(nil), p.Data...)
+			}
+		}
+	}
+}
+
+// latin1 re-encodes UTF-8 text as ISO-8859-1, ? for what it cannot hold.
+func latin1(b []byte) []byte {
+	if b == nil {
+		return nil
+	}
+	out := make([]byte, 0, len(b))
+	for _, r := range string(b) {
+		if r > 0xff {
+			r = '?'
+		}
+		out = append(out, byte(r))
+	}
+	return out
+}
+
+// reporting returns a hook (5) that reports disconnect reason from as to.
+func reporting(from, to string) func(*decision) {
+	return func(d *decision) {
+		if d.check == chkDisconnectReason && d.reason == from {
+			d.reason = to
+		}
+	}
 }
 
 func unless(h *httpError, code errCode) *httpError {
@@ -131,6 +186,29 @@ func withMember(obj []byte, key string, value []byte) []byte {
 	out = rawjson.AppendString(out, key)
 	out = append(append(out, ':'), value...)
 	return append(out, '}')
+}
+
+// eventObject writes an EVENT payload ["name", args...] as
+// {"name":"name","args":[args...]}.
+func eventObject(d []byte) []byte {
+	var name []byte
+	args := []byte{'['}
+	rawjson.ArrayEach(d, func(i int, v []byte) bool {
+		switch {
+		case i == 0:
+			name = v
+		case i == 1:
+			args = append(args, v...)
+		default:
+			args = append(append(args, ','), v...)
+		}
+		return true
+	})
+	if name == nil {
+		return d
+	}
+	out := append(append([]byte(`{"name":`), name...), `,"args":`...)
+	return append(append(append(out, args...), ']'), '}')
 }
 
 // reverseArgs reverses the arguments of an EVENT payload, name first.

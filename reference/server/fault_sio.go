@@ -2,7 +2,9 @@ package server
 
 import (
 	"bytes"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/siotest/siotest/reference/eio"
 	"github.com/siotest/siotest/reference/sio"
@@ -11,12 +13,55 @@ import (
 // sioFaults break Socket.IO rules (socket.io-v5.md).
 var sioFaults = []*fault{
 	// SIO5-PKT
+	{Fault: Fault{Name: "attachments-concatenated", Area: "SIO5-PKT",
+		Rules:       []string{"SIO5-PKT-2"},
+		Description: "the attachments of a packet travel as one binary message, concatenated"},
+		sioOut: func(p *sio.Packet, std func(*sio.Packet) []eio.Packet) []eio.Packet {
+			msgs := std(p)
+			if len(p.Attachments) < 2 {
+				return msgs
+			}
+			var joined []byte
+			out := make([]eio.Packet, 0, 2)
+			for _, m := range msgs {
+				if m.Binary {
+					joined = append(joined, m.Data...)
+				} else {
+					out = append(out, m)
+				}
+			}
+			return append(out, eio.Packet{Type: eio.Message, Data: joined, Binary: true})
+		}},
+	{Fault: Fault{Name: "connect-error-type-7", Area: "SIO5-PKT",
+		Rules:       []string{"SIO5-PKT-1"},
+		Description: "CONNECT_ERROR goes out with the type digit 7 instead of 4"},
+		sioOut: func(p *sio.Packet, std func(*sio.Packet) []eio.Packet) []eio.Packet {
+			if p.Type != sio.ConnectError {
+				return std(p)
+			}
+			return withText(std(p), func(t []byte) []byte { return append([]byte{'7'}, t[1:]...) })
+		}},
 	{Fault: Fault{Name: "unknown-sio-type-accepted", Area: "SIO5-PKT",
-		Rules:       []string{"SIO5-PKT-1", "SIO5-REJ-1"},
+		Rules:       []string{"SIO5-REJ-1"},
 		Description: "a Socket.IO packet with an unknown type is ignored instead of closing the connection"},
 		sioIn: skippingErr(chkDecodeSIO, sio.ErrUnknownType)},
 
 	// SIO5-ENC
+	{Fault: Fault{Name: "ack-id-before-namespace", Area: "SIO5-ENC",
+		Rules:       []string{"SIO5-ENC-1"},
+		Description: "on a custom namespace the ack id is written before the namespace: 61-12/custom,[…]"},
+		sioOut: func(p *sio.Packet, std func(*sio.Packet) []eio.Packet) []eio.Packet {
+			if !p.HasID || p.Nsp() == sio.MainNamespace {
+				return std(p)
+			}
+			q := *p
+			q.HasID, q.Data = false, nil
+			at := headerLen(p)
+			return withText(std(&q), func(t []byte) []byte {
+				out := strconv.AppendUint(append([]byte(nil), t[:at]...), p.ID, 10)
+				return append(append(out, t[at:]...), p.Data...)
+			})
+		}},
 	{Fault: Fault{Name: "namespace-without-comma", Area: "SIO5-ENC",
 		Rules:       []string{"SIO5-ENC-2"},
 		Description: "packets for a custom namespace omit the comma after it"},
@@ -71,8 +116,8 @@ var sioFaults = []*fault{
 			return withText(msgs, func(t []byte) []byte { return append(append(t[:1:1], "0-"...), t[1:]...) })
 		}},
 	{Fault: Fault{Name: "unescaped-control-chars", Area: "SIO5-ENC",
-		Rules:       []string{"SIO5-ENC-5"},
-		Description: "control characters in JSON strings are written raw"},
+		Rules:       []string{"SIO5-ENC-5", "EIO4-ENC-7"},
+		Description: "control characters in JSON strings are written raw, U+001E included"},
 		sioOut: func(p *sio.Packet, std func(*sio.Packet) []eio.Packet) []eio.Packet {
 			return withText(std(p), unescapeControls)
 		}},
@@ -96,6 +141,10 @@ var sioFaults = []*fault{
 		sioIn: skipping(chkForeignPacket)},
 
 	// SIO5-CONN
+	{Fault: Fault{Name: "main-namespace-auto-connect", Area: "SIO5-CONN",
+		Rules:       []string{"SIO5-CONN-1"},
+		Description: "like Socket.IO v2, the server sends a CONNECT for / right after the handshake, unasked"},
+		sioIn: skipping(chkConnectOnRequest)},
 	{Fault: Fault{Name: "no-sid-in-connect-reply", Area: "SIO5-CONN",
 		Rules:       []string{"SIO5-CONN-2", "SIO5-CONN-3"},
 		Description: "the CONNECT reply has no sid"},
@@ -131,6 +180,18 @@ var sioFaults = []*fault{
 		})},
 
 	// SIO5-EVT
+	{Fault: Fault{Name: "event-payload-object", Area: "SIO5-EVT",
+		Rules:       []string{"SIO5-EVT-1"},
+		Description: `EVENT payloads are an object {"name":…,"args":[…]} instead of an array`},
+		sioOut: onData(sio.Event, eventObject)},
+	{Fault: Fault{Name: "event-without-payload-ignored", Area: "SIO5-EVT",
+		Rules:       []string{"SIO5-EVT-3"},
+		Description: "an EVENT with no payload at all is ignored, as Node does, instead of closing the connection"},
+		sioIn: skipping(chkEventPayload)},
+	{Fault: Fault{Name: "namespaced-ack-id-dropped", Area: "SIO5-EVT",
+		Rules:       []string{"SIO5-EVT-8"},
+		Description: "the ack id of an EVENT on a custom namespace is dropped: the application sees no ack to call"},
+		sioIn: skipping(chkAckIDAnyNamespace)},
 	{Fault: Fault{Name: "ignore-bad-packet", Area: "SIO5-EVT",
 		Rules:       []string{"SIO5-EVT-2", "SIO5-EVT-4", "SIO5-REJ-4", "SIO5-REJ-5", "SIO5-REJ-10", "SIO5-ENC-4", "SIO5-CONN-7", "SIO5-ACK-2", "SIO5-ACK-4", "SIO5-DISC-2"},
 		Description: "a Socket.IO packet with invalid JSON or a payload of the wrong shape is ignored instead of closing the connection"},
@@ -184,6 +245,28 @@ var sioFaults = []*fault{
 		}},
 
 	// SIO5-BIN
+	{Fault: Fault{Name: "nested-placeholders-ignored", Area: "SIO5-BIN",
+		Rules:       []string{"SIO5-BIN-4"},
+		Description: "placeholders inside objects or arrays are taken as plain objects; only top-level arguments become binary"},
+		sioIn: skipping(chkNestedPlaceholders)},
+	{Fault: Fault{Name: "empty-attachment-dropped", Area: "SIO5-BIN",
+		Rules:       []string{"SIO5-BIN-11"},
+		Description: "zero-length attachments are not sent; the header still counts them"},
+		sioOut: func(p *sio.Packet, std func(*sio.Packet) []eio.Packet) []eio.Packet {
+			return slices.DeleteFunc(std(p), func(m eio.Packet) bool { return m.Binary && len(m.Data) == 0 })
+		}},
+	{Fault: Fault{Name: "attachment-bytes-mangled", Area: "SIO5-BIN",
+		Rules:       []string{"SIO5-BIN-12"},
+		Description: "attachments are written as if they were UTF-8 text: invalid bytes become U+FFFD"},
+		sioOut: func(p *sio.Packet, std func(*sio.Packet) []eio.Packet) []eio.Packet {
+			msgs := std(p)
+			for i, m := range msgs {
+				if m.Binary {
+					msgs[i].Data = []byte(strings.ToValidUTF8(string(m.Data), "\uFFFD"))
+				}
+			}
+			return msgs
+		}},
 	{Fault: Fault{Name: "placeholder-order-swapped", Area: "SIO5-BIN",
 		Rules:       []string{"SIO5-BIN-3"},
 		Description: "placeholders are numbered last to first, attachments reordered to match"},
@@ -238,6 +321,10 @@ var sioFaults = []*fault{
 		sioIn: skippingErr(chkDecodeSIO, sio.ErrAttachments)},
 
 	// SIO5-DISC
+	{Fault: Fault{Name: "disconnect-answered", Area: "SIO5-DISC",
+		Rules:       []string{"SIO5-DISC-1"},
+		Description: "a client DISCONNECT is answered with a DISCONNECT"},
+		sioIn: skipping(chkDisconnectUnanswered)},
 	{Fault: Fault{Name: "no-disconnect-packet", Area: "SIO5-DISC",
 		Rules:       []string{"SIO5-DISC-4", "SRV-DISC-18"},
 		Description: "a server-side namespace disconnect sends no DISCONNECT"},

@@ -61,7 +61,7 @@ var faultScenarios = map[string]scenario{
 
 	"no-413":               scnLimitPost,
 	"no-1009":              scnLimitWS,
-	"max-payload-mismatch": scnHandshake,
+	"max-payload-mismatch": scnWSHandshake,
 
 	"wrong-error-code":      scnErrors,
 	"error-status-500":      scnErrors,
@@ -71,6 +71,7 @@ var faultScenarios = map[string]scenario{
 	"preflight-not-handled": scnErrors,
 
 	"unknown-sio-type-accepted": scnReject("sio-type-7", nil, "47"),
+	"connect-error-type-7":      scnNamespaces,
 	"namespace-without-comma":   scnPolling,
 	"main-namespace-written":    scnPolling,
 	"ack-id-hex":                scnPolling,
@@ -117,7 +118,6 @@ var faultScenarios = map[string]scenario{
 	"broadcast-to-sender":         scnRooms,
 	"room-leave-ignored":          scnRooms,
 	"no-own-room":                 scnRooms,
-	"broadcast-duplicates":        scnDedupe,
 	"rooms-across-namespaces":     scnRooms,
 	"rooms-kept-after-disconnect": scnRooms,
 
@@ -138,6 +138,60 @@ var faultScenarios = map[string]scenario{
 	"csr-no-offset":          scnRecovery,
 	"csr-no-replay":          scnRecovery,
 	"csr-recover-any-reason": scnRecoveryReason,
+
+	// EIO4
+	"message-type-digit-missing": scnPolling,
+	"text-latin1":                scnReject("utf8-echo", nil, `42["message","é€😀"]`),
+	"posted-binary-dropped":      scnPolling,
+	"websocket-frame-split":      scnReject("ws-separator", nil, "42[\"message\",1]\x1e42[\"message\",2]"),
+	"handshake-extra-noop":       scnHandshake,
+	"noop-before-open":           scnWSHandshake,
+	"cache-buster-refused":       scnUnknownQuery,
+	"post-answer-plain-text":     scnPostAnswer,
+	"untyped-post-as-binary":     scnPolling,
+	"polling-held-during-probe":  scnProbePolling,
+	"no-ping-after-upgrade":      scnUpgradeHeartbeat,
+
+	// SIO5
+	"attachments-concatenated":      scnPolling,
+	"ack-id-before-namespace":       scnAcks,
+	"main-namespace-auto-connect":   scnPolling,
+	"event-payload-object":          scnPolling,
+	"event-without-payload-ignored": scnReject("rej-empty-event", nil, `42`),
+	"namespaced-ack-id-dropped":     scnReject("custom-ack", []string{"40/custom,"}, `42/custom,5["message-with-ack","x"]`),
+	"nested-placeholders-ignored":   scnReject("nested-placeholder", nil, `451-["message",{"a":[{"num":0,"_placeholder":true}]}]`, []byte{7, 8}),
+	"empty-attachment-dropped":      scnReject("empty-attachment", nil, `451-["message",{"_placeholder":true,"num":0}]`, []byte{}),
+	"attachment-bytes-mangled":      scnReject("high-bytes", nil, `451-["message",{"_placeholder":true,"num":0}]`, []byte{0xff, 0xfe, 0x80}),
+	"disconnect-answered":           scnReject("leave-custom", []string{"40/custom,"}, "41/custom,"),
+
+	// SRV
+	"broadcast-without-namespace":   scnRoomsCustom,
+	"server-disconnect-misreported": scnReasonServer,
+	"transport-close-misreported":   scnReasonClose,
+	"transport-error-misreported":   scnReasonError,
+	"ping-timeout-misreported":      scnReasonPing,
+	"parse-error-misreported":       scnReasonParse,
+	"forced-close-misreported":      scnReasonViolation,
+	"csr-extra-auth-not-recovered":  scnRecoveryExtraAuth,
+	"csr-unknown-pid-adopted":       scnRecoveryUnknownPid,
+
+	// FIX
+	"custom-checks-token":                  scnPolling,
+	"auth-event-missing":                   scnPolling,
+	"echo-wrong-event":                     scnPolling,
+	"ack-without-args":                     scnPolling,
+	"unsolicited-event":                    scnPolling,
+	"join-not-acked":                       scnRooms,
+	"leave-acked-with-room":                scnRooms,
+	"broadcast-wrong-event-name":           scnRooms,
+	"ack-request-without-id":               scnAcks,
+	"request-disconnect-closes-connection": scnPolling,
+	"unknown-reason-empty-ack":             scnReject("unknown-reason", nil, `4299["last-disconnect-reason","nope"]`),
+	"protected-accepts-anyone":             scnNamespaces,
+	"protected-without-handlers":           scnReject("protected-echo", []string{`40/protected,{"token":"valid"}`}, `42/protected,["message","p"]`),
+	"binary-echo-flat":                     scnPolling,
+	"odd-args-disconnect":                  scnReject("odd-args", nil, `42["join"]`),
+	"ping-interval-misannounced":           scnWebSocket,
 }
 
 var (

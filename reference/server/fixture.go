@@ -48,21 +48,33 @@ func NewFixture(cfg FixtureConfig) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &fixture{reasons: make(map[string]string)}
+	f := &fixture{f: srv.f, reasons: make(map[string]string)}
 	srv.Of("/").OnConnection(f.onConnection)
-	srv.Of("/custom").OnConnection(f.onConnection)
+	custom := srv.Of("/custom")
+	if !f.apply(chkFixOpenNamespaces) {
+		custom.Use(f.checkToken) // FIX-CORE-7: / and /custom accept anyone
+	}
+	custom.OnConnection(f.onConnection)
 	protected := srv.Of("/protected")
-	protected.Use(func(s *Socket) error {
-		var auth struct {
-			Token any `json:"token"`
-		}
-		if json.Unmarshal(s.Handshake().Auth, &auth) == nil && auth.Token == "valid" {
-			return nil
-		}
-		return &ConnectError{Message: "unauthorized", Data: map[string]any{"reason": "invalid token"}}
-	})
-	protected.OnConnection(f.onConnection)
+	protected.Use(f.checkToken)
+	if f.apply(chkFixProtectedHandlers) {
+		protected.OnConnection(f.onConnection) // FIX-EXT-8
+	} else {
+		protected.OnConnection(f.emitAuth)
+	}
 	return srv, nil
+}
+
+// checkToken is the /protected middleware: the auth object must hold
+// "token":"valid" (FIX-EXT-7).
+func (f *fixture) checkToken(s *Socket) error {
+	var auth struct {
+		Token any `json:"token"`
+	}
+	if json.Unmarshal(s.Handshake().Auth, &auth) == nil && auth.Token == "valid" || !f.apply(chkFixProtected) {
+		return nil
+	}
+	return &ConnectError{Message: "unauthorized", Data: map[string]any{"reason": "invalid token"}}
 }
 
 func orDuration(d, def time.Duration) time.Duration {
@@ -76,6 +88,8 @@ func orDuration(d, def time.Duration) time.Duration {
 const maxReasons = 10000
 
 type fixture struct {
+	f *fault // hook (6)
+
 	mu      sync.Mutex
 	reasons map[string]string // Socket.IO id → last disconnect reason (FIX-EXT-6)
 	order   []string          // ids in insertion order, for eviction
@@ -116,42 +130,85 @@ func roomName(args []any) (string, bool) {
 	return "", false
 }
 
-func (f *fixture) onConnection(s *Socket) {
-	// core (FIX-CORE-8/9/10); auth goes back re-serialised, as Node does.
-	auth, _ := value(&sio.Packet{}, rawjson.TrimSpace(s.Handshake().Auth), 0)
+// emitAuth emits auth with the CONNECT auth object (FIX-CORE-8); it goes
+// back re-serialised, as Node does.
+func (f *fixture) emitAuth(s *Socket) {
+	if !f.apply(chkFixAuthEvent) {
+		return
+	}
+	auth, _ := value(&sio.Packet{}, rawjson.TrimSpace(s.Handshake().Auth), 0, true)
 	s.Emit("auth", auth)
-	s.On("message", func(args []any, _ Ack) { s.Emit("message-back", args...) })
+}
+
+// room reads the room argument of join, leave and broadcast-to; odd
+// arguments leave the event ignored (FIX-EXT-10).
+func (f *fixture) room(s *Socket, args []any) (string, bool) {
+	room, ok := roomName(args)
+	if !ok && !f.apply(chkFixOddArgs) {
+		s.Disconnect(true)
+	}
+	return room, ok
+}
+
+func (f *fixture) onConnection(s *Socket) {
+	// core (FIX-CORE-8/9/10/12)
+	f.emitAuth(s)
+	if !f.apply(chkFixQuiet) {
+		s.Emit("welcome")
+	}
+	echo := "message-back"
+	if !f.apply(chkFixEcho) {
+		echo = "message-echo"
+	}
+	s.On("message", func(args []any, _ Ack) { s.Emit(echo, args...) })
 	s.On("message-with-ack", func(args []any, ack Ack) {
-		if ack != nil {
-			ack(args...)
+		if ack == nil {
+			return
 		}
+		if !f.apply(chkFixAckArgs) {
+			args = nil
+		}
+		ack(args...)
 	})
 
 	// rooms (FIX-EXT-1/2/3)
 	s.On("join", func(args []any, ack Ack) {
-		if room, ok := roomName(args); ok {
+		if room, ok := f.room(s, args); ok {
 			s.Join(room)
 		}
-		if ack != nil {
+		if ack != nil && f.apply(chkFixJoinAck) {
 			ack()
 		}
 	})
 	s.On("leave", func(args []any, ack Ack) {
-		if room, ok := roomName(args); ok {
+		room, ok := f.room(s, args)
+		if ok {
 			s.Leave(room)
 		}
-		if ack != nil {
+		switch {
+		case ack == nil:
+		case ok && !f.apply(chkFixLeaveAck):
+			ack(room)
+		default:
 			ack()
 		}
 	})
+	roomMessage := "room-message"
+	if !f.apply(chkFixRoomMessage) {
+		roomMessage = "room-msg"
+	}
 	s.On("broadcast-to", func(args []any, _ Ack) {
-		if room, ok := roomName(args); ok {
-			s.To(room).Emit("room-message", args...)
+		if room, ok := f.room(s, args); ok {
+			s.To(room).Emit(roomMessage, args...)
 		}
 	})
 
 	// server-ack (FIX-EXT-4)
 	s.On("request-ack", func(args []any, _ Ack) {
+		if !f.apply(chkFixAckRequest) {
+			s.Emit("ack-request", args...)
+			return
+		}
 		s.EmitWithAck("ack-request", args, 0, func(answer []any, err error) {
 			if err == nil {
 				s.Emit("ack-response", answer...)
@@ -160,7 +217,7 @@ func (f *fixture) onConnection(s *Socket) {
 	})
 
 	// server-disconnect (FIX-EXT-5)
-	s.On("request-disconnect", func([]any, Ack) { s.Disconnect(false) })
+	s.On("request-disconnect", func([]any, Ack) { s.Disconnect(!f.apply(chkFixNamespaceDisconnect)) })
 
 	// disconnect-reason (FIX-EXT-6)
 	s.On("last-disconnect-reason", func(args []any, ack Ack) {
@@ -173,11 +230,19 @@ func (f *fixture) onConnection(s *Socket) {
 				return
 			}
 		}
+		if !f.apply(chkFixNullReason) {
+			ack()
+			return
+		}
 		ack(nil)
 	})
 
 	// binary-echo (FIX-EXT-9): the client's attachments first, then CA FE.
 	s.On("binary-echo", func(args []any, _ Ack) {
+		if !f.apply(chkFixBinaryEcho) {
+			s.Emit("binary-echo-back", append(args, []byte{0xca, 0xfe})...)
+			return
+		}
 		s.Emit("binary-echo-back", rawjson.OrderedObject{
 			{Key: "args", Value: args},
 			{Key: "extra", Value: []byte{0xca, 0xfe}},

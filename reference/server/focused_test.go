@@ -441,3 +441,25 @@ func TestBroadcastAPI(t *testing.T) {
 		t.Errorf("b got %s", gotB)
 	}
 }
+
+func TestKeepAliveAfterForcedClose(t *testing.T) {
+	// A session closed while its POST is processed (a client ping, forced
+	// close) must leave the POST's keep-alive connection sound: a GET held
+	// on it later waits for data instead of being taken as aborted.
+	s := startFixture(t, quietFixture(""))
+	tr := &http.Transport{MaxConnsPerHost: 1, MaxIdleConnsPerHost: 1}
+	t.Cleanup(tr.CloseIdleConnections)
+	h := &httpClient{t: t, c: &http.Client{Transport: tr, Timeout: waitMax}, base: s.base}
+	for i := 0; i < 20; i++ {
+		if r := h.handshake().post("2"); r.status != 200 {
+			t.Fatalf("POST 2: %v", r)
+		}
+		p := h.handshake() // same connection
+		get := p.getAsync()
+		waitFor(s.getPending(p.sid))
+		newHTTP(t, s.base).post(p.query(), "40")
+		if r, ok := within(get, waitMax); !ok || r.status != 200 || !strings.HasPrefix(r.body, "40{") {
+			t.Fatalf("held GET: %v (answered: %v)", r, ok)
+		}
+	}
+}

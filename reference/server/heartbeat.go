@@ -36,7 +36,8 @@ func (s *session) heartbeat() {
 		}
 		s.awaitPong = false
 	}
-	if !s.e.apply(chkPing) {
+	// Pings go on across the upgrade (EIO4-UPG-12).
+	if !s.e.apply(chkPing) || s.upgraded && !s.e.apply(chkPingAfterUpgrade) {
 		s.mu.Unlock()
 		return
 	}

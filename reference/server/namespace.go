@@ -101,10 +101,9 @@ func (n *Namespace) connect(c *client, p *sio.Packet) {
 	}
 	var saved *savedSession
 	var replay []*sio.Packet
-	if n.log != nil {
-		if pid, offset, ok := recoveryAuth(p.Data); ok {
-			saved, replay = n.log.restore(pid, offset)
-		}
+	pid, offset, others, asked := recoveryAuth(p.Data)
+	if n.log != nil && asked && (!others || srv.apply(chkRecoveryWithAuth)) {
+		saved, replay = n.log.restore(pid, offset)
 	}
 	if saved != nil {
 		s.id, s.pid, s.recovered = saved.sid, saved.pid, true
@@ -115,9 +114,13 @@ func (n *Namespace) connect(c *client, p *sio.Packet) {
 			return
 		}
 		if n.log != nil {
+			// A new session gets a new pid (SRV-CSR-5).
 			if s.pid, err = newID(); err != nil {
 				c.violation()
 				return
+			}
+			if asked && !srv.apply(chkFreshPid) {
+				s.pid = pid
 			}
 		}
 	}
@@ -279,10 +282,17 @@ func (n *Namespace) publish(event string, args []any, rooms, except []string, ta
 	if offset != "" {
 		n.log.store(offset, &pkt, rooms, except)
 	}
-	if targets == nil {
+	broadcast := targets == nil
+	if broadcast {
 		targets = n.targets(rooms, except)
 	}
-	msgs := n.srv.encode(&pkt, "")
+	out := pkt
+	if broadcast && !n.srv.apply(chkBroadcastAsEmit) {
+		// Encoded apart from direct emits, and without the namespace
+		// (SRV-ROOM-7).
+		out.Namespace = sio.MainNamespace
+	}
+	msgs := n.srv.encode(&out, "")
 	for _, s := range targets {
 		s.c.s.send(msgs...)
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -125,7 +126,12 @@ func (s *session) serveData(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.postBusy = true
-	s.postAbort = func() { rc.SetReadDeadline(time.Now()) }
+	// A forced close cuts the body read (EIO4-POLL-6). cut is guarded by s.mu.
+	cut := false
+	s.postAbort = func() {
+		cut = true
+		rc.SetReadDeadline(time.Now())
+	}
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
@@ -133,8 +139,10 @@ func (s *session) serveData(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 	}()
 
-	// v4 clients always send text; Node rejects octet-stream (EIO4-POLL-12).
-	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/octet-stream") {
+	// v4 clients always send text; Node rejects octet-stream (EIO4-POLL-12)
+	// and takes a body without Content-Type as text (EIO4-POLL-13).
+	ct := r.Header.Get("Content-Type")
+	if strings.HasPrefix(ct, "application/octet-stream") || ct == "" && !s.e.apply(chkUntypedPostText) {
 		writeEmpty(w, http.StatusBadRequest)
 		s.close("transport error", closeForced)
 		return
@@ -152,21 +160,32 @@ func (s *session) serveData(w http.ResponseWriter, r *http.Request) {
 	}
 	rc.SetReadDeadline(time.Now().Add(s.e.cfg.PingInterval + s.e.cfg.PingTimeout + writeWait))
 	body, err := io.ReadAll(io.LimitReader(r.Body, readLimit))
-	if err != nil {
-		s.mu.Lock()
-		closed := s.state != stateOpen
-		s.mu.Unlock()
-		if closed {
-			abort(w, rc)
-		}
+	// The body is in: a close no longer cuts this POST. The read deadline
+	// must not outlive the read: net/http keeps reading the connection in
+	// the background once the body is consumed, and a deadline that fires
+	// there cancels the context of the connection, so that every later
+	// request on it (say a GET, taken as aborted) starts cancelled.
+	s.mu.Lock()
+	s.postAbort = nil
+	wasCut := cut
+	s.mu.Unlock()
+	if err != nil || wasCut {
+		// Cut short by the session's end, or the body never came: the
+		// connection is dropped, never answered and reused.
+		abort(w, rc)
 		return
 	}
+	rc.SetReadDeadline(time.Time{})
 	if enforce && int64(len(body)) > limit {
 		writeEmpty(w, http.StatusRequestEntityTooLarge)
 		return
 	}
 
 	pkts, derr := eio.DecodePayload(nil, body)
+	if !s.e.apply(chkPostBinary) {
+		// b<base64> elements are lost (EIO4-ENC-4).
+		pkts = slices.DeleteFunc(pkts, func(p eio.Packet) bool { return p.Binary })
+	}
 	s.inMu.Lock()
 	s.cork()
 	for _, p := range pkts {

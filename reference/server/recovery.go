@@ -148,8 +148,9 @@ func reaches(sessionRooms, rooms, except []string) bool {
 }
 
 // recoveryAuth reads {"pid": string, "offset": string} from a CONNECT
-// payload (SRV-CSR-3).
-func recoveryAuth(data []byte) (pid, offset string, ok bool) {
+// payload; others reports members besides them, the client's own auth
+// fields (SRV-CSR-3).
+func recoveryAuth(data []byte) (pid, offset string, others, ok bool) {
 	var hasPid, hasOffset bool
 	rawjson.ObjectEach(data, func(k, v []byte) bool {
 		switch {
@@ -157,8 +158,10 @@ func recoveryAuth(data []byte) (pid, offset string, ok bool) {
 			pid, hasPid = rawjson.Unquote(v)
 		case rawjson.KeyIs(k, "offset") && rawjson.KindOf(v) == rawjson.String:
 			offset, hasOffset = rawjson.Unquote(v)
+		default:
+			others = true
 		}
 		return true
 	})
-	return pid, offset, hasPid && hasOffset
+	return pid, offset, others, hasPid && hasOffset
 }

@@ -639,3 +639,152 @@ var scnRecoveryReason = scenario{"recovery-reason", func(t tb, fault string) str
 	again := a2.connect("", auth)
 	return fmt.Sprint("same sid: ", strings.Contains(again[0], `"`+id.Sid+`"`))
 }}
+
+// ---- added for the faults of every checked rule ----
+
+// scnWSHandshake reads the first frames of a WebSocket-only session.
+var scnWSHandshake = scenario{"websocket-handshake", func(t tb, fault string) string {
+	s := startFixture(t, quietFixture(fault))
+	w, refused, err := dialWS(t, s.base, "EIO=4&transport=websocket")
+	if err != nil {
+		return "refused " + refused
+	}
+	return lines([]string{w.read(waitMax), w.read(300 * time.Millisecond)})
+}}
+
+// scnUnknownQuery opens sessions with a t= parameter on both transports.
+var scnUnknownQuery = scenario{"unknown-query", func(t tb, fault string) string {
+	s := startFixture(t, quietFixture(fault))
+	r := newHTTP(t, s.base).get("EIO=4&transport=polling&t=N8hyd6w&foo=bar")
+	out := []string{fmt.Sprintf("polling: %d %.2s", r.status, r.body)}
+	if w, refused, err := dialWS(t, s.base, "EIO=4&transport=websocket&t=N8hyd6w"); err != nil {
+		out = append(out, "websocket: "+refused)
+	} else {
+		out = append(out, "websocket: 101 "+w.read(waitMax)[:2])
+	}
+	return lines(out)
+}}
+
+// scnPostAnswer shows the headers of the answer to a POST.
+var scnPostAnswer = scenario{"post-answer", func(t tb, fault string) string {
+	s := startFixture(t, quietFixture(fault))
+	r := newHTTP(t, s.base).handshake().post("40")
+	return fmt.Sprintf("%d %s | %s | %s | %q", r.status, r.header.Get("Content-Type"),
+		r.header.Get("Content-Length"), r.header.Get("Cache-Control"), r.body)
+}}
+
+// scnProbePolling POSTs and GETs while a probe has been answered.
+var scnProbePolling = scenario{"probe-polling", func(t tb, fault string) string {
+	s := startFixture(t, quietFixture(fault))
+	p := newHTTP(t, s.base).handshake()
+	w, refused, err := dialWS(t, s.base, "EIO=4&transport=websocket&sid="+p.sid)
+	if err != nil {
+		return "probe refused " + refused
+	}
+	w.send("2probe")
+	out := []string{"probe: " + w.read(waitMax)}
+	waitFor(func() bool { return s.sessionState(p.sid, func(x *session) bool { return x.probing }) })
+	return lines(out, pollStep(p, "40"))
+}}
+
+// scnUpgradeHeartbeat answers the pings of an upgraded session for 600ms.
+var scnUpgradeHeartbeat = scenario{"upgrade-heartbeat", func(t tb, fault string) string {
+	s := startFixture(t, heartbeatFixture(fault))
+	p := newHTTP(t, s.base).handshake()
+	w, refused, err := dialWS(t, s.base, "EIO=4&transport=websocket&sid="+p.sid)
+	if err != nil {
+		return "probe refused " + refused
+	}
+	w.autoPong = false
+	w.send("2probe")
+	out := []string{"probe: " + w.read(waitMax)}
+	w.send("5")
+	pings := 0
+	end := time.Now().Add(600 * time.Millisecond)
+	for w.read(time.Until(end)) == "2" {
+		pings++
+		w.send("3")
+	}
+	// A ping queued before the upgrade may still come on the WebSocket.
+	return lines(out, []string{fmt.Sprint("pinged on the WebSocket: ", pings >= 2)})
+}}
+
+// scnRoomsCustom broadcasts to a room of /custom.
+var scnRoomsCustom = scenario{"rooms-custom", func(t tb, fault string) string {
+	s := startFixture(t, quietFixture(fault))
+	a, b := joinRoomClient(t, s.base), joinRoomClient(t, s.base)
+	for _, w := range []roomClient{a, b} {
+		w.send(`40/custom,`)
+		w.sync("/custom", "c")
+	}
+	a.send(`42/custom,["join","rc"]`)
+	a.sync("/custom", "j")
+	b.send(`42/custom,["broadcast-to","rc","hi"]`)
+	b.sync("/custom", "b")
+	return lines(a.sync("/custom", "a"))
+}}
+
+// awaitReason asks a new fixture client for the disconnect reason of sid
+// until there is one (the server records it asynchronously).
+func awaitReason(t tb, base, sid string) string {
+	b := joinRoomClient(t, base)
+	last := "none"
+	for i := 0; i < 100; i++ {
+		b.send(`4299["last-disconnect-reason","` + sid + `"]`)
+		r := b.until("4399")
+		last = r[len(r)-1]
+		if !strings.Contains(last, "null") {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return last
+}
+
+// scnReason ends a fixture client on "/" with cause and reports the
+// disconnect reason the fixture recorded (SRV-DISC-*).
+func scnReason(name string, heartbeat bool, cause func(a roomClient)) scenario {
+	return scenario{name, func(t tb, fault string) string {
+		cfg := quietFixture(fault)
+		if heartbeat {
+			cfg.PingInterval, cfg.PingTimeout = 100*time.Millisecond, 100*time.Millisecond
+		}
+		s := startFixture(t, cfg)
+		a := joinRoomClient(t, s.base)
+		a.autoPong = false
+		cause(a)
+		return awaitReason(t, s.base, a.id)
+	}}
+}
+
+var (
+	scnReasonServer    = scnReason("reason-server-disconnect", false, func(a roomClient) { a.send(`42["request-disconnect"]`) })
+	scnReasonClose     = scnReason("reason-transport-close", false, func(a roomClient) { a.c.Close() })
+	scnReasonError     = scnReason("reason-transport-error", false, func(a roomClient) { a.send("2") })
+	scnReasonPing      = scnReason("reason-ping-timeout", true, func(roomClient) {})
+	scnReasonParse     = scnReason("reason-parse-error", false, func(a roomClient) { a.send("x") })
+	scnReasonViolation = scnReason("reason-forced-close", false, func(a roomClient) { a.send(`42{}`) })
+)
+
+// scnRecoveryExtraAuth recovers with the client's own auth fields besides
+// pid and offset (SRV-CSR-3).
+var scnRecoveryExtraAuth = scenario{"recovery-extra-auth", func(t tb, fault string) string {
+	s := startFixture(t, recoveryFixture(fault))
+	a, _ := openWS(t, s.base)
+	first := a.connect("", `{"token":"t1"}`)
+	auth := strings.TrimSuffix(recoveryAuthOf(first[0], first[1]), "}") + `,"token":"t1"}`
+	var id struct{ Sid string }
+	json.Unmarshal([]byte(strings.TrimPrefix(first[0], "40")), &id)
+	a.c.Close()
+	awaitReason(t, s.base, id.Sid)
+	a2, _ := openWS(t, s.base)
+	again := a2.connect("", auth)
+	return fmt.Sprint("same sid: ", strings.Contains(again[0], `"`+id.Sid+`"`))
+}}
+
+// scnRecoveryUnknownPid asks to recover a session that never was (SRV-CSR-5).
+var scnRecoveryUnknownPid = scenario{"recovery-unknown-pid", func(t tb, fault string) string {
+	s := startFixture(t, recoveryFixture(fault))
+	w, _ := openWS(t, s.base)
+	return lines(w.connect("", `{"pid":"bogus","offset":"x"}`)[:1])
+}}

@@ -173,6 +173,9 @@ func (s *session) deliverLocked() {
 		return
 	case s.corked > 0:
 		return
+	case s.probing && len(s.queue) > 0 && !s.e.apply(chkPollDuringProbe):
+		// Packets wait for the upgrade instead (EIO4-UPG-4).
+		return
 	case len(s.queue) > 0:
 		out = s.takeQueueLocked()
 	case s.probing || s.ws != nil:

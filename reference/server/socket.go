@@ -236,6 +236,11 @@ func (s *Socket) onPacket(p *sio.Packet) {
 	case sio.Ack, sio.BinaryAck:
 		s.onAck(p)
 	case sio.Disconnect:
+		// No reply (SIO5-DISC-1).
+		if !s.nsp.srv.apply(chkDisconnectUnanswered) {
+			pkt, _ := sio.NewPacket(sio.Disconnect, s.nsp.name, nil)
+			s.c.send(&pkt, "")
+		}
 		s.onclose("client namespace disconnect") // SRV-DISC-1
 		if !s.nsp.srv.apply(chkNamespaceDisconnectKeepsConn) {
 			s.c.violation()
@@ -244,9 +249,11 @@ func (s *Socket) onPacket(p *sio.Packet) {
 }
 
 func (s *Socket) onEvent(p *sio.Packet) {
+	srv := s.nsp.srv
 	name, _ := p.EventName()
 	var ack Ack
-	if p.HasID {
+	// An EVENT asks for an answer on any namespace (SIO5-EVT-8).
+	if p.HasID && (s.nsp.name == sio.MainNamespace || srv.apply(chkAckIDAnyNamespace)) {
 		ack = s.ackFor(p)
 	}
 	s.mu.Lock()
@@ -255,7 +262,7 @@ func (s *Socket) onEvent(p *sio.Packet) {
 	if len(hs) == 0 {
 		return
 	}
-	args := Args(p)
+	args := argsOf(p, srv.apply(chkNestedPlaceholders))
 	for _, h := range hs {
 		h(args, ack)
 	}
@@ -308,7 +315,7 @@ func (s *Socket) onAck(p *sio.Packet) {
 		return
 	}
 	stopTimer(pa.timer)
-	pa.cb(Args(p), nil)
+	pa.cb(argsOf(p, srv.apply(chkNestedPlaceholders)), nil)
 }
 
 // beginClose marks the socket disconnected; it reports false if it already was.

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"errors"
 	"net/http"
 	"net/url"
@@ -207,7 +208,13 @@ func (s *session) readLoop(c *wsConn) {
 			s.onReadError(c, err)
 			return
 		}
-		p, derr := eio.DecodePacket(data, mt == websocket.BinaryMessage)
+		binary := mt == websocket.BinaryMessage
+		p, derr := eio.DecodePacket(data, binary)
+		pkts := []eio.Packet{p}
+		if derr == nil && !binary && bytes.IndexByte(data, eio.RecordSeparator) >= 0 && !s.e.apply(chkWholeFrame) {
+			// A text frame is one packet, U+001E or not (EIO4-ENC-10).
+			pkts, derr = eio.DecodePayload(nil, data)
+		}
 		s.mu.Lock()
 		probe, active := s.probe == c, s.ws == c && s.state == stateOpen
 		s.mu.Unlock()
@@ -221,7 +228,11 @@ func (s *session) readLoop(c *wsConn) {
 		default:
 			s.inMu.Lock()
 			s.cork()
-			s.onPacket(p)
+			for _, p := range pkts {
+				if !s.onPacket(p) {
+					break
+				}
+			}
 			s.uncork()
 			s.inMu.Unlock()
 		}
