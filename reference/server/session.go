@@ -204,6 +204,15 @@ func (s *session) close(reason string, mode closeMode) {
 // closeLocked moves an open session towards closed and reports whether it
 // did (the caller then notifies the layer above, outside the lock).
 func (s *session) closeLocked(reason string, mode closeMode) bool {
+	if s.state == stateClosing && mode != closeGraceful {
+		// The transport died while the session was flushing its close:
+		// there is nothing left to flush to, so forget it now.
+		if s.ws != nil {
+			s.ws.shutdown(websocketCloseNoStatus)
+		}
+		s.finalizeLocked()
+		return false
+	}
 	if s.state != stateOpen {
 		return false
 	}
@@ -223,6 +232,8 @@ func (s *session) closeLocked(reason string, mode closeMode) bool {
 	if s.ws != nil {
 		if mode == closeGraceful {
 			s.ws.wakeWriter() // it flushes, then sends the close frame
+			// A writer stuck on a dead peer must not hold the session.
+			s.closeTimer = time.AfterFunc(s.closeWait(), s.finalize)
 			return true
 		}
 		s.ws.shutdown(websocketCloseNoStatus)
@@ -242,15 +253,23 @@ func (s *session) closeLocked(reason string, mode closeMode) bool {
 		s.finalizeLocked()
 	case s.poll != nil:
 		s.deliverLocked() // the queue now, the close on the next GET
-		s.closeTimer = time.AfterFunc(pollCloseTimeout, s.finalize)
+		s.closeTimer = time.AfterFunc(s.closeWait(), s.finalize)
 	case mode == closeGraceful:
-		s.closeTimer = time.AfterFunc(pollCloseTimeout, s.finalize)
+		s.closeTimer = time.AfterFunc(s.closeWait(), s.finalize)
 	default:
 		// Node forgets the session at once: later requests get code 1
 		// (EIO4-HB-9).
 		s.finalizeLocked()
 	}
 	return true
+}
+
+// closeWait is how long a closing polling session waits for the GET that
+// carries its close packet (EIO4-POLL-16). Node waits up to its 30 s
+// closeTimeout, but its ping timeout keeps running while the session is
+// closing and reclaims it within pingInterval + pingTimeout; so does this.
+func (s *session) closeWait() time.Duration {
+	return min(pollCloseTimeout, s.e.cfg.PingInterval+s.e.cfg.PingTimeout)
 }
 
 func (s *session) finalize() {
