@@ -185,9 +185,12 @@ func (c *wsConn) drain() {
 }
 
 // readDeadline is a safety net: the heartbeat normally ends a silent
-// connection long before.
+// connection long before. It bounds how long a WebSocket may stay silent before the
+// server gives up on the peer. A live client pongs every pingInterval; a
+// probe is closed by the upgrade timer (EIO4-UPG-9), so the deadline stays
+// well clear of it and never stands in for that timer.
 func (e *engine) readDeadline() time.Time {
-	return time.Now().Add(2*(e.cfg.PingInterval+e.cfg.PingTimeout) + e.cfg.UpgradeTimeout)
+	return time.Now().Add(2*(e.cfg.PingInterval+e.cfg.PingTimeout) + 2*e.cfg.UpgradeTimeout)
 }
 
 // readLoop reads c for its whole life: as an upgrade probe first if it is
