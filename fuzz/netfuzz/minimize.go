@@ -27,8 +27,15 @@ type minimizer struct {
 	last     Symptom
 }
 
-// reproduces re-runs steps and reports whether the class shows.
+// reproduces re-runs steps and reports whether the class shows, twice in
+// a row: a reduction that shows the symptom only on a lucky interleaving
+// would give a reproducer that does not replay.
 func (m *minimizer) reproduces(ctx context.Context, steps []Step) bool {
+	return m.runOnce(ctx, steps) && m.runOnce(ctx, steps)
+}
+
+// runOnce re-runs steps once, on a healthy target.
+func (m *minimizer) runOnce(ctx context.Context, steps []Step) bool {
 	if m.broken || m.attempts >= maxAttempts || time.Now().After(m.deadline) || ctx.Err() != nil {
 		return false
 	}
