@@ -361,4 +361,3 @@ func firstLineOf(s string) string {
 	}
 	return s
 }
-
