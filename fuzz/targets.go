@@ -94,7 +94,7 @@ func SIOPacket(data []byte) int {
 }
 
 func sioRoundTrip(c sio.Codec, p sio.Packet, n int, in []byte) {
-	if p.IDOutOfRange != 0 || p.IDOutOfRange != p.IDOutOfRange {
+	if !p.IDFits() {
 		return // Node's NaN/huge ids have no faithful text form
 	}
 	p.Attachments = make([][]byte, n)

@@ -6,7 +6,7 @@ package wirejson
 import (
 	"encoding/base64"
 	"errors"
-	"fmt"
+	"strconv"
 
 	"github.com/siotest/siotest/reference/eio"
 	"github.com/siotest/siotest/reference/rawjson"
@@ -40,10 +40,10 @@ func AppendSIO(dst []byte, p *sio.Packet) []byte {
 	dst = rawjson.AppendString(dst, p.Nsp())
 	if p.HasID {
 		dst = append(dst, `,"id":`...)
-		if p.IDOutOfRange != 0 || p.IDOutOfRange != p.IDOutOfRange {
-			dst = rawjson.AppendNumber(dst, p.IDOutOfRange)
+		if p.IDFits() {
+			dst = strconv.AppendUint(dst, p.ID, 10)
 		} else {
-			dst = fmt.Appendf(dst, "%d", p.ID)
+			dst = rawjson.AppendNumber(dst, p.IDOutOfRange)
 		}
 	}
 	if p.Data != nil {

@@ -203,6 +203,20 @@ func AppendString(dst []byte, s string) []byte {
 	return append(dst, '"')
 }
 
+// FormatNumber is JavaScript's String(f): like AppendNumber, but NaN and
+// ±Infinity print as such rather than as JSON's null.
+func FormatNumber(f float64) string {
+	switch {
+	case math.IsNaN(f):
+		return "NaN"
+	case math.IsInf(f, 1):
+		return "Infinity"
+	case math.IsInf(f, -1):
+		return "-Infinity"
+	}
+	return string(AppendNumber(nil, f))
+}
+
 // AppendNumber writes f as JavaScript's Number#toString does.
 func AppendNumber(dst []byte, f float64) []byte {
 	if math.IsNaN(f) || math.IsInf(f, 0) {

@@ -127,10 +127,8 @@ func DecodeArg(arg any, v any) error {
 // Node reads as NaN or beyond 2^64 print as such (SIO5-ACK-5).
 func ackIDText(p *sio.Packet) string {
 	switch {
-	case math.IsNaN(p.IDOutOfRange):
-		return "NaN"
-	case p.IDOutOfRange != 0:
-		return string(rawjson.AppendNumber(nil, p.IDOutOfRange))
+	case !p.IDFits():
+		return rawjson.FormatNumber(p.IDOutOfRange)
 	case p.ID > 1<<53:
 		return string(rawjson.AppendNumber(nil, float64(p.ID)))
 	}

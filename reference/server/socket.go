@@ -291,7 +291,7 @@ func (s *Socket) ackFor(p *sio.Packet) Ack {
 // onAck resolves a pending EmitWithAck; ACKs for ids not pending are
 // ignored (SRV-SACK-5, SIO5-ACK-7).
 func (s *Socket) onAck(p *sio.Packet) {
-	if p.IDOutOfRange != 0 {
+	if !p.IDFits() {
 		return
 	}
 	srv := s.nsp.srv

@@ -84,6 +84,18 @@ type Packet struct {
 	Attachments  [][]byte
 }
 
+// IDFits reports whether the ack id is the uint64 in ID: false for the
+// ids Node reads as NaN or as 2^64 and above (IDOutOfRange).
+func (p *Packet) IDFits() bool { return p.IDOutOfRange == 0 }
+
+// IDNumber is the ack id as the JavaScript number Node holds.
+func (p *Packet) IDNumber() float64 {
+	if p.IDFits() {
+		return float64(p.ID)
+	}
+	return p.IDOutOfRange
+}
+
 // Nsp returns the namespace, "/" when empty.
 func (p *Packet) Nsp() string {
 	if p.Namespace == "" {
