@@ -10,7 +10,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"math"
 
 	"github.com/siotest/siotest/internal/wirejson"
 	"github.com/siotest/siotest/reference/eio"
@@ -208,18 +207,14 @@ func (p EIOPacket) toGo() (eio.Packet, error) {
 }
 
 func eioPackets(pkts []eio.Packet) json.RawMessage {
-	out := make([]EIOPacket, len(pkts))
+	out := []byte{'['}
 	for i, p := range pkts {
-		out[i].Type = p.Type.String()
-		switch {
-		case p.Binary:
-			out[i].Data = json.RawMessage(`{"base64":"` + b64(p.Data) + `"}`)
-		case len(p.Data) > 0:
-			out[i].Data = rawjson.AppendString(nil, string(p.Data))
+		if i > 0 {
+			out = append(out, ',')
 		}
+		out = wirejson.AppendEIO(out, p)
 	}
-	b, _ := json.Marshal(out)
-	return b
+	return append(out, ']')
 }
 
 // sioDecode feeds the inputs to one sio.Decoder, like the Node side does.
@@ -319,14 +314,11 @@ func SIOPacketJSON(p *sio.Packet) json.RawMessage {
 	out = append(out, `,"nsp":`...)
 	out = rawjson.AppendString(out, p.Nsp())
 	if p.HasID {
-		id := float64(p.ID)
-		if p.IDOutOfRange != 0 || math.IsNaN(p.IDOutOfRange) {
-			id = p.IDOutOfRange
-		}
+		id := p.IDNumber()
 		out = append(out, `,"id":`...)
 		out = rawjson.AppendNumber(out, id)
 		out = append(out, `,"id_str":"`...)
-		out = append(out, jsNumberString(id)...)
+		out = append(out, rawjson.FormatNumber(id)...)
 		out = append(out, '"')
 	}
 	if p.Data != nil {
@@ -334,19 +326,6 @@ func SIOPacketJSON(p *sio.Packet) json.RawMessage {
 		out = p.AppendData(out, nil)
 	}
 	return append(out, '}')
-}
-
-// jsNumberString is JavaScript's String(number).
-func jsNumberString(f float64) string {
-	switch {
-	case math.IsNaN(f):
-		return "NaN"
-	case math.IsInf(f, 1):
-		return "Infinity"
-	case math.IsInf(f, -1):
-		return "-Infinity"
-	}
-	return string(rawjson.AppendNumber(nil, f))
 }
 
 // sioEncode encodes a packet given in oracle form; JSON objects keep their

@@ -108,20 +108,6 @@ func lowBytesOfUTF16(s []byte) []byte {
 	return out
 }
 
-func appendBase64(dst, src []byte) []byte {
-	n := base64.StdEncoding.EncodedLen(len(src))
-	dst = grow(dst, n)
-	base64.StdEncoding.Encode(dst[len(dst):len(dst)+n], src)
-	return dst[:len(dst)+n]
-}
+func appendBase64(dst, src []byte) []byte { return base64.StdEncoding.AppendEncode(dst, src) }
 
 func base64EncodedLen(n int) int { return base64.StdEncoding.EncodedLen(n) }
-
-func grow(b []byte, n int) []byte {
-	if cap(b)-len(b) >= n {
-		return b
-	}
-	nb := make([]byte, len(b), 2*cap(b)+n)
-	copy(nb, b)
-	return nb
-}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -384,7 +385,9 @@ func ParseErrorBody(b []byte) (ErrorBody, bool) {
 	if !strings.HasPrefix(s, "{") {
 		return e, false
 	}
-	if err := jsonUnmarshalStrict([]byte(s), &e); err != nil {
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&e); err != nil {
 		return e, false
 	}
 	return e, true

@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -111,7 +112,7 @@ func (s *Spec) dialWS(d WSDial, dst *Conn) (*wsConn, *http.Response, error) {
 		if err != nil && resp.Body != nil {
 			b, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
-			resp.Body = io.NopCloser(newBytesReader(b))
+			resp.Body = io.NopCloser(bytes.NewReader(b))
 			ev.Data, ev.Binary = traceData(b, false)
 		}
 		s.Trace.Add(ev)
