@@ -23,6 +23,7 @@ type runFlags struct {
 	strict, verbose              bool
 	junit, jsonPath, htmlPath    string
 	timeout                      time.Duration
+	nodes                        []string // multi-node target (run_cluster.go)
 }
 
 func newRunCmd() *cobra.Command {
@@ -62,12 +63,16 @@ one did, 2 for usage or profile errors and an unreachable target.`,
 	fl.StringVar(&f.htmlPath, "html", "", "write a self-contained HTML report to FILE")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "print Ginkgo's own output too")
 	fl.DurationVar(&f.timeout, "timeout", time.Hour, "stop the whole run after this long")
+	fl.StringArrayVar(&f.nodes, "node", nil, "base URL of one node of a multi-node target; repeat per node (the first is the target unless --target is given; enables the cluster specs, label cluster)")
 	return cmd
 }
 
 func runSuite(cmd *cobra.Command, f *runFlags) error {
 	target := f.target
 	var profile *harness.Profile
+	if err := applyNodes(f, &target, &profile); err != nil {
+		return err
+	}
 	if target == "" && f.profile != "" {
 		p, err := harness.LoadProfile(f.profile)
 		if err != nil {

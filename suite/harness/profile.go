@@ -37,6 +37,8 @@ type Profile struct {
 	ReasonMap               map[string]string `json:"reasonMap,omitempty"`
 	Limits                  Limits            `json:"limits,omitzero"`
 	Strict                  bool              `json:"strict,omitempty"`
+	// Nodes lists the URLs of a multi-node target (cluster.go).
+	Nodes []string `json:"nodes,omitempty"`
 }
 
 // CORS is the target's CORS configuration.
@@ -160,11 +162,12 @@ func (p *Profile) Validate() error {
 	if p.Limits.MaxAttachments < 0 {
 		return bad("limits.maxAttachments must be positive")
 	}
-	return nil
+	return p.validateNodes()
 }
 
 // Normalize fills absent fields with the standard contract values.
 func (p *Profile) Normalize() {
+	p.normalizeNodes()
 	if p.Path == "" {
 		p.Path = DefaultPath
 	}
