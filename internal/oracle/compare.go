@@ -27,6 +27,9 @@ func Agree(goResp, nodeResp Response) (bool, string) {
 		if intp(goResp.Stage) != intp(nodeResp.Stage) {
 			return false, fmt.Sprintf("rejected at input go=%d node=%d", intp(goResp.Stage), intp(nodeResp.Stage))
 		}
+		if goResp.ParserError != nodeResp.ParserError {
+			return false, fmt.Sprintf("parser error packet: go=%v node=%v", goResp.ParserError, nodeResp.ParserError)
+		}
 		return packetsAgree(goResp.Packets, nodeResp.Packets)
 	}
 	if boolp(goResp.Complete) != boolp(nodeResp.Complete) || boolp(goResp.Pending) != boolp(nodeResp.Pending) {

@@ -53,6 +53,9 @@ type Response struct {
 	Internal    bool            `json:"internal,omitempty"`
 	// Rule is set by the Go side: the rule ID of a rejection.
 	Rule string `json:"rule,omitempty"`
+	// ParserError marks a sio4 rejection where socket.io-parser 3.4.5
+	// emitted its "parser error" ERROR packet instead of throwing.
+	ParserError bool `json:"parser_error,omitempty"`
 }
 
 // EIOPacket is an Engine.IO packet in oracle form.
@@ -182,6 +185,11 @@ func goAnswer(req *Request, ec eio.Codec, sc sio.Codec) (Response, error) {
 		return sioDecode(req, sc)
 	case "sio5.encode":
 		return sioEncode(req)
+	case "sio4.decode":
+		sc.Revision = sio.V4
+		return sioDecode(req, sc)
+	case "sio4.encode":
+		return sio4Encode(req)
 	}
 	return Response{}, fmt.Errorf("unknown op %q", req.Op)
 }
@@ -268,6 +276,7 @@ func sioDecode(req *Request, sc sio.Codec) (Response, error) {
 		}
 		if err != nil {
 			r := reject(err)
+			r.ParserError = sc.ErrorPacket(err)
 			stage := k
 			r.Stage = &stage
 			if req.Inputs != nil {
@@ -276,7 +285,7 @@ func sioDecode(req *Request, sc sio.Codec) (Response, error) {
 			return r, nil
 		}
 		if done {
-			emitted = append(emitted, SIOPacketJSON(&p))
+			emitted = append(emitted, sioPacketJSON(&p, sc.Revision == sio.V4))
 		}
 	}
 	if req.Inputs != nil {
@@ -301,12 +310,17 @@ func packetList(ps []json.RawMessage) json.RawMessage {
 
 // SIOPacketJSON renders p as the Node decoder reports it: binary types
 // become EVENT/ACK, attachments are put back as {"base64":...}.
-func SIOPacketJSON(p *sio.Packet) json.RawMessage {
+func SIOPacketJSON(p *sio.Packet) json.RawMessage { return sioPacketJSON(p, false) }
+
+// sioPacketJSON renders p; keepBinary keeps types 5 and 6, as
+// socket.io-parser 3.4.5 (revision 4) emits them.
+func sioPacketJSON(p *sio.Packet, keepBinary bool) json.RawMessage {
 	t := p.Type
-	switch t {
-	case sio.BinaryEvent:
+	switch {
+	case keepBinary:
+	case t == sio.BinaryEvent:
 		t = sio.Event
-	case sio.BinaryAck:
+	case t == sio.BinaryAck:
 		t = sio.Ack
 	}
 	out := []byte(`{"type":`)

@@ -34,7 +34,7 @@ func (d *Decoder) Reset() { d.pending, d.want = Packet{}, 0 }
 func (d *Decoder) DecodeText(text []byte) (Packet, bool, error) {
 	if d.want > 0 {
 		d.Reset()
-		return Packet{}, false, syntaxErr(0, "SIO5-REJ-7", ErrUnexpectedText)
+		return Packet{}, false, d.revise(syntaxErr(0, "SIO5-REJ-7", ErrUnexpectedText))
 	}
 	p, n, err := d.DecodePacket(text)
 	if err != nil {
@@ -53,7 +53,7 @@ func (d *Decoder) DecodeText(text []byte) (Packet, bool, error) {
 // placeholders are valid.
 func (d *Decoder) DecodeBinary(data []byte) (Packet, bool, error) {
 	if d.want == 0 {
-		return Packet{}, false, &SyntaxError{Rule: "SIO5-REJ-8", Err: ErrUnexpectedBinary}
+		return Packet{}, false, d.revise(&SyntaxError{Rule: "SIO5-REJ-8", Err: ErrUnexpectedBinary})
 	}
 	d.pending.Attachments = append(d.pending.Attachments, data)
 	if len(d.pending.Attachments) < d.want {
@@ -74,7 +74,7 @@ func (d *Decoder) DecodeBinary(data []byte) (Packet, bool, error) {
 // strict mode does not.
 func (c Codec) CheckPlaceholders(p *Packet) error {
 	n := float64(len(p.Attachments))
-	return walkPlaceholders(p.Data, func(_ []byte, num float64, isNum bool) error {
+	return c.revise(walkPlaceholders(p.Data, func(_ []byte, num float64, isNum bool) error {
 		if !isNum || !(num >= 0 && num < n) {
 			return &SyntaxError{Offset: 0, Rule: "SIO5-REJ-9", Err: ErrPlaceholder}
 		}
@@ -82,7 +82,7 @@ func (c Codec) CheckPlaceholders(p *Packet) error {
 			return &SyntaxError{Offset: 0, Rule: "SIO5-BIN-5", Err: ErrPlaceholder}
 		}
 		return nil
-	})
+	}))
 }
 
 // walkPlaceholders calls fn for every placeholder object in the JSON value v,

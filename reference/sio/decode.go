@@ -15,6 +15,8 @@ type Codec struct {
 	// MaxAttachments caps the attachment count; 0 means
 	// DefaultMaxAttachments, a negative value means no cap.
 	MaxAttachments int
+	// Revision selects the protocol revision; 0 means V5 (see v4.go).
+	Revision Revision
 }
 
 // Default is the reference-compatible codec.
@@ -38,6 +40,9 @@ func DecodePacket(text []byte) (Packet, int, error) { return Default.DecodePacke
 
 // DecodePacket decodes one text packet; see the package function.
 func (c Codec) DecodePacket(text []byte) (Packet, int, error) {
+	if c.Revision != 0 && c.Revision != V5 {
+		return c.decodeRevision(text)
+	}
 	if c.Strict {
 		return c.decodeStrict(text)
 	}
@@ -153,7 +158,7 @@ func (c Codec) decodeReference(text []byte) (Packet, int, error) {
 		if err := rawjson.Validate(p.Data, false); err != nil {
 			return Packet{}, 0, jsonErr(dataAt, err)
 		}
-		if rule, err := payloadRule(p.Type, p.Data); err != nil {
+		if rule, err := c.checkPayload(p.Type, p.Data); err != nil {
 			return Packet{}, 0, syntaxErr(dataAt, rule, err)
 		}
 	}
@@ -290,7 +295,7 @@ func (c Codec) decodeStrict(s []byte) (Packet, int, error) {
 			return Packet{}, 0, jsonErr(i, err)
 		}
 	}
-	if rule, err := strictShape(&p); err != nil {
+	if rule, err := c.checkShape(&p); err != nil {
 		return Packet{}, 0, syntaxErr(i, rule, err)
 	}
 	return p, count, nil
