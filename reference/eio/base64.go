@@ -106,8 +106,12 @@ func strictBase64Fast(src []byte) ([]byte, bool) {
 		return nil, false
 	}
 	// The last group may be padded; encoding/base64 checks padding and the
-	// unused bits as RFC 4648 wants.
-	n, err := base64.StdEncoding.Strict().Decode(out[di:di+3], src[body:])
+	// unused bits as RFC 4648 wants, but skips CR and LF.
+	last := src[body:]
+	if bytes.ContainsAny(last, "\r\n") {
+		return nil, false
+	}
+	n, err := base64.StdEncoding.Strict().Decode(out[di:di+3], last)
 	if err != nil {
 		return nil, false
 	}

@@ -76,7 +76,7 @@ func TestBase64FastPathsAgree(t *testing.T) {
 }
 
 func FuzzBase64(f *testing.F) {
-	for _, s := range []string{"", "QQ==", "QUI=", "QUJD", "QR==", "QQ==QUJD", "Q", "QUJDRA", "Q-_A", "QU\nJD", "ŁŁŁŁ",
+	for _, s := range []string{"", "QQ==", "QUI=", "QUJD", "QR==", "QQ==QUJD", "Q", "QUJDRA", "Q-_A", "QU\nJD", "ŁŁŁŁ", "\r\r\r\r", "QUJD\r\n\r\n", "QUJDQQ=\n",
 		"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=AAAA", "/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+"} {
 		f.Add([]byte(s))
 	}
