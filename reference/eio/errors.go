@@ -13,6 +13,11 @@ var (
 	ErrInvalidUTF8        = errors.New("eio: text is not valid UTF-8")
 	ErrBase64InTextFrame  = errors.New("eio: base64 binary in a WebSocket text frame")
 	ErrUnsupportedVersion = errors.New("eio: unsupported protocol revision")
+
+	// Revision 3 payload framing.
+	ErrBadLength      = errors.New("eio: invalid payload length")
+	ErrTrailingData   = errors.New("eio: data after the last packet")
+	ErrBadElementKind = errors.New("eio: binary payload element is neither text (0) nor binary (1)")
 )
 
 // SyntaxError reports where and why input was rejected. Rule is the rule ID

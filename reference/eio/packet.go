@@ -2,9 +2,10 @@
 // and HTTP long-polling payloads, with no I/O.
 //
 // Decoding has two modes. The default mode accepts exactly what the official
-// decoder (npm engine.io-parser 5.2.3 behind engine.io 6.6) accepts, quirks
-// included, so a check never blames a target for what Node does. Strict mode
-// rejects what the written protocol forbids and names the rule.
+// decoder accepts (npm engine.io-parser 5.2.3 behind engine.io 6.6 for
+// revision 4, engine.io-parser 2.2.1 behind engine.io 3.6 for revision 3),
+// quirks included, so a check never blames a target for what Node does.
+// Strict mode rejects what the written protocol forbids and names the rule.
 //
 // Decoded packets alias the input buffer; copy Data before reusing the input.
 package eio
@@ -52,9 +53,10 @@ func ParsePacketType(name string) (PacketType, bool) {
 	return 0, false
 }
 
-// Packet is one Engine.IO packet. Binary packets are always of type Message;
-// their Data holds the raw bytes. A text packet with empty Data has no data on
-// the wire ("4" and a message with empty text encode identically).
+// Packet is one Engine.IO packet. Binary packets hold the raw bytes in Data;
+// in revision 4 they are always of type Message, in revision 3 they carry a
+// type of their own (see UndefinedType). A text packet with empty Data has
+// no data on the wire ("4" and a message with empty text encode identically).
 type Packet struct {
 	Type   PacketType
 	Data   []byte
@@ -64,8 +66,7 @@ type Packet struct {
 // Version is an Engine.IO protocol revision (the EIO query parameter).
 type Version uint8
 
-// Protocol revisions. Only revision 4 is implemented so far; the type is here
-// so that revision 3 fits without changing any signature.
+// Protocol revisions (revision 3: v3.go).
 const (
 	V3 Version = 3
 	V4 Version = 4
@@ -95,7 +96,7 @@ func (c Codec) version() Version {
 }
 
 func (c Codec) check() error {
-	if c.version() != V4 {
+	if v := c.version(); v != V4 && v != V3 {
 		return ErrUnsupportedVersion
 	}
 	return nil
@@ -121,10 +122,15 @@ func AppendPayload(dst []byte, pkts []Packet) []byte { return Default.AppendPayl
 // DecodePacket decodes one WebSocket message. A binary frame is a binary
 // message with no prefix (EIO4-ENC-5). A text frame is a type digit plus text
 // (EIO4-ENC-1); like Node, the default mode also takes a text frame starting
-// with "b" as base64 binary (EIO4-ENC-9), which strict mode rejects.
+// with "b" as base64 binary (EIO4-ENC-9), which strict mode rejects. In
+// revision 3 a binary frame starts with its packet type (EIO3-BIN-7) and a
+// text frame may be "b", a type digit and base64 (EIO3-BIN-1).
 func (c Codec) DecodePacket(frame []byte, binary bool) (Packet, error) {
 	if err := c.check(); err != nil {
 		return Packet{}, err
+	}
+	if c.version() == V3 {
+		return c.decodePacketV3(frame, binary)
 	}
 	if binary {
 		return Packet{Type: Message, Data: frame, Binary: true}, nil
@@ -181,9 +187,14 @@ func (c Codec) decodeElement(e []byte, off int) (Packet, error) {
 // binary ones as "b<base64>" (EIO4-ENC-2..4). It appends to dst and, like
 // Node, returns the packets decoded before an invalid element together with
 // the error, because the reference server processes those before it closes.
+// In revision 3 the body is a text payload "<len>:<packet>..." (EIO3-ENC-1);
+// an XHR2 binary body goes to DecodeBinaryPayload instead.
 func (c Codec) DecodePayload(dst []Packet, body []byte) ([]Packet, error) {
 	if err := c.check(); err != nil {
 		return dst, err
+	}
+	if c.version() == V3 {
+		return c.decodePayloadV3(dst, body)
 	}
 	body, err := c.text(body, 0)
 	if err != nil {
@@ -211,9 +222,12 @@ func (c Codec) DecodePayload(dst []Packet, body []byte) ([]Packet, error) {
 }
 
 // AppendPacket appends the WebSocket frame payload of p: raw bytes for a
-// binary message, "<digit><data>" otherwise. Whether the frame is sent as a
-// binary frame is p.Binary.
+// binary message (revision 3: the type byte, then the bytes), "<digit><data>"
+// otherwise. Whether the frame is sent as a binary frame is p.Binary.
 func (c Codec) AppendPacket(dst []byte, p Packet) []byte {
+	if c.version() == V3 {
+		return appendPacketV3(dst, p)
+	}
 	if p.Binary {
 		return append(dst, p.Data...)
 	}
@@ -224,8 +238,13 @@ func (c Codec) AppendPacket(dst []byte, p Packet) []byte {
 // AppendPayload appends the long-polling body for pkts: elements joined by
 // U+001E, binary messages as "b" plus padded standard base64 (EIO4-ENC-3).
 // Text data must not contain U+001E (EIO4-ENC-7); the encoder does not check,
-// so that tests can send such payloads on purpose.
+// so that tests can send such payloads on purpose. Revision 3 writes a text
+// payload "<len>:<packet>..." with base64 elements "b<digit><base64>"
+// (EIO3-ENC-1, EIO3-BIN-1); AppendBinaryPayload writes XHR2 bodies.
 func (c Codec) AppendPayload(dst []byte, pkts []Packet) []byte {
+	if c.version() == V3 {
+		return appendPayloadV3(dst, pkts)
+	}
 	for i, p := range pkts {
 		if i > 0 {
 			dst = append(dst, RecordSeparator)

@@ -37,8 +37,8 @@ func TestErrors(t *testing.T) {
 			t.Errorf("%q: %v, want %q", tc.in, err, tc.text)
 		}
 	}
-	if _, err := (Codec{Version: V3}).DecodePacket([]byte("4a"), false); !errors.Is(err, ErrUnsupportedVersion) {
-		t.Errorf("v3: %v", err)
+	if _, err := (Codec{Version: 5}).DecodePacket([]byte("4a"), false); !errors.Is(err, ErrUnsupportedVersion) {
+		t.Errorf("v5: %v", err)
 	}
 }
 
