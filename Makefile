@@ -51,3 +51,10 @@ vectors:
 
 seeds:
 	$(GO) run fuzz/seeds_gen.go
+
+# Every fixture with a profile in fixtures/profiles, side by side (siotest
+# matrix): build/matrix/matrix.html, matrix.json, matrix.md. MATRIX_FLAGS
+# go to siotest matrix (e.g. MATRIX_FLAGS="--label-filter area:hs").
+.PHONY: matrix
+matrix: build
+	SIOTEST=$(CURDIR)/bin/siotest ./fixtures/matrix.sh build/matrix $(MATRIX_FLAGS)
