@@ -47,6 +47,7 @@ bench:
 # fuzz seed corpora derived from them.
 vectors:
 	cd fixtures/node && node gen-vectors.js
+	cd fixtures/node && node gen-vectors-eio3.js
 	$(MAKE) seeds
 
 seeds:
