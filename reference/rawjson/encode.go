@@ -162,6 +162,10 @@ func AppendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		if len(s)-i >= 8 && plain8(load64(s[i:])) {
+			i += 8
+			continue
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if !needsEscape[c] {
@@ -203,6 +207,25 @@ func AppendString(dst []byte, s string) []byte {
 	return append(dst, '"')
 }
 
+// plain8 reports whether none of the 8 bytes of w needs escaping or is
+// outside ASCII, testing all at once (bit tricks for "has a byte below n"
+// and "has a zero byte").
+func plain8(w uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	quote, backslash := w^(ones*'"'), w^(ones*'\\')
+	bad := (w - ones*0x20) &^ w
+	bad |= (quote - ones) &^ quote
+	bad |= (backslash - ones) &^ backslash
+	return (bad|w)&highs == 0
+}
+
+// load64 reads s[:8] as a little-endian word.
+func load64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
 // FormatNumber is JavaScript's String(f): like AppendNumber, but NaN and
 // ±Infinity print as such rather than as JSON's null.
 func FormatNumber(f float64) string {
@@ -226,6 +249,11 @@ func AppendNumber(dst []byte, f float64) []byte {
 		return append(dst, '0')
 	}
 	abs := math.Abs(f)
+	if abs < 1<<53 && f == math.Trunc(f) {
+		// Integers below 2^53 print as their digits, and AppendInt is
+		// several times faster than the shortest-float search.
+		return strconv.AppendInt(dst, int64(f), 10)
+	}
 	if abs >= 1e-6 && abs < 1e21 {
 		return strconv.AppendFloat(dst, f, 'f', -1, 64)
 	}
