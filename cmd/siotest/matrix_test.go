@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -225,5 +226,59 @@ func TestMatrixEndToEnd(t *testing.T) {
 	code, _, stderr, m = e2eMatrix(t, 3*time.Minute, "--target", "ref=embedded", "--label-filter", "SIO5-EVT-7", "--strict")
 	if code != 0 || !m.Strict || len(m.Targets) != 1 || m.Targets[0].Summary.Pass == 0 {
 		t.Errorf("reference alone: exit %d: %s", code, lastLine(stderr))
+	}
+}
+
+// TestMatrixScript runs fixtures/matrix.sh (what make matrix runs) over the
+// reference server and, when its packages are installed, the Node fixture:
+// both columns ran, and once the script is done their ports are closed.
+func TestMatrixScript(t *testing.T) {
+	bin := siotestBin(t)
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fixtures := "reference"
+	if _, err := os.Stat(filepath.Join(root, "fixtures", "node", "node_modules", "socket.io")); err == nil {
+		fixtures += " node"
+	}
+	out := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, filepath.Join(root, "fixtures", "matrix.sh"), out, "--label-filter", "SIO5-EVT-7 || EIO4-HS-1")
+	cmd.Env = append(os.Environ(), "SIOTEST="+bin, "MATRIX_FIXTURES="+fixtures)
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = io.Discard, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("matrix.sh: %v\n%s", err, stderr.String())
+	}
+	b, err := os.ReadFile(filepath.Join(out, "matrix.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m reports.Matrix
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Targets) != len(strings.Fields(fixtures)) {
+		t.Fatalf("%d targets, want %q", len(m.Targets), fixtures)
+	}
+	for _, tg := range m.Targets {
+		if tg.Status != reports.TargetRan || tg.Summary.Fail != 0 || tg.Summary.Pass == 0 || !strings.HasSuffix(tg.Profile, tg.Name+".json") {
+			t.Errorf("%s: %s %+v (profile %s)", tg.Name, tg.Status, tg.Summary, tg.Profile)
+		}
+		u, err := url.Parse(tg.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c, err := net.DialTimeout("tcp", u.Host, time.Second); err == nil {
+			c.Close()
+			t.Errorf("%s still listens on %s after matrix.sh ended", tg.Name, u.Host)
+		}
+	}
+	for _, f := range []string{"matrix.html", "matrix.md"} {
+		if st, err := os.Stat(filepath.Join(out, f)); err != nil || st.Size() == 0 {
+			t.Errorf("%s: %v", f, err)
+		}
 	}
 }
