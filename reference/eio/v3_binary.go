@@ -153,6 +153,9 @@ func (c Codec) decodeBinaryText(msg []byte, off int) (Packet, error) {
 // well-formed UTF-8, except that a three-byte surrogate decodes to U+FFFD.
 // It returns b itself when nothing is replaced.
 func (c Codec) utf8jsDecode(b []byte, off int) ([]byte, error) {
+	if utf8.Valid(b) {
+		return b, nil // no surrogates either
+	}
 	var out []byte
 	last := 0
 	for i := 0; i < len(b); {

@@ -2,6 +2,7 @@ package eio
 
 import (
 	"bytes"
+	"encoding/binary"
 	"math"
 	"strconv"
 	"unicode/utf8"
@@ -125,8 +126,10 @@ func advanceUTF16(b []byte, start, n int) (end, units int) {
 	for units < n && i < len(b) {
 		c := b[i]
 		if c < utf8.RuneSelf {
-			i++
-			units++
+			// ASCII runs (most of any payload) count one unit per byte.
+			k := asciiPrefix(b[i:min(i+n-units, len(b))])
+			i += k
+			units += k
 			continue
 		}
 		r, size := utf8.DecodeRune(b[i:])
@@ -142,6 +145,26 @@ func advanceUTF16(b []byte, start, n int) (end, units int) {
 	return i, units
 }
 
+// asciiPrefix returns how many leading bytes of b are ASCII, a word at a time.
+func asciiPrefix(b []byte) int {
+	const high = 0x8080808080808080
+	i := 0
+	for ; i+16 <= len(b); i += 16 {
+		if (binary.LittleEndian.Uint64(b[i:])|binary.LittleEndian.Uint64(b[i+8:]))&high != 0 {
+			break
+		}
+	}
+	for ; i+8 <= len(b); i += 8 {
+		if binary.LittleEndian.Uint64(b[i:])&high != 0 {
+			break
+		}
+	}
+	for i < len(b) && b[i] < utf8.RuneSelf {
+		i++
+	}
+	return i
+}
+
 // UTF16Len returns the JavaScript length (UTF-16 code units) of b decoded
 // as UTF-8 the way Node decodes it: each invalid sequence counts as one
 // U+FFFD. It is what a revision 3 text payload length counts (EIO3-ENC-2).
@@ -150,8 +173,9 @@ func UTF16Len(b []byte) int {
 	for i := 0; i < len(b); {
 		c := b[i]
 		if c < utf8.RuneSelf {
-			i++
-			n++
+			k := asciiPrefix(b[i:])
+			i += k
+			n += k
 			continue
 		}
 		r, size := utf8.DecodeRune(b[i:])

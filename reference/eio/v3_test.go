@@ -3,8 +3,10 @@ package eio
 import (
 	"bytes"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"pgregory.net/rapid"
@@ -259,6 +261,26 @@ func TestV3Helpers(t *testing.T) {
 	for s, want := range map[string]int{"": 0, "a": 1, "€": 1, "😀": 2, "𝕊x": 3, "\xff": 1, "\xed\xa0\x80": 3, "\xf0\x9f\x98": 1, "\xf0\x9f\x98a": 2} {
 		if got := UTF16Len([]byte(s)); got != want {
 			t.Errorf("UTF16Len(%q) = %d, want %d", s, got, want)
+		}
+	}
+}
+
+// The word-at-a-time ASCII scan agrees with a rune count at every offset.
+func TestV3UTF16LenWords(t *testing.T) {
+	t.Parallel()
+	for n := 0; n < 40; n++ {
+		for at := 0; at <= n; at++ {
+			for _, r := range []string{"é", "😀", "\xff"} {
+				s := strings.Repeat("a", at) + r + strings.Repeat("b", n-at)
+				want := len(utf16.Encode([]rune(s)))
+				if got := UTF16Len([]byte(s)); got != want {
+					t.Fatalf("UTF16Len(%q) = %d, want %d", s, got, want)
+				}
+				body := []byte(strconv.Itoa(1+want) + ":4" + s)
+				if pkts, err := DefaultV3.DecodePayload(nil, body); err != nil || len(pkts) != 1 {
+					t.Fatalf("%q: %v", body, err)
+				}
+			}
 		}
 	}
 }
