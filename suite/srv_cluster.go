@@ -155,27 +155,38 @@ var _ = Describe("SRV multi-node clusters", harness.Cluster, func() {
 			exactWire(s)
 			nodes := s.Nodes(2)
 			room := "r-" + harness.Token()
-			sender, _ := onNode(nodes[0], harness.WebSocket, "/")
-			local, _ := onNode(nodes[0], harness.WebSocket, "/")
-			remote, _ := onNode(nodes[1], harness.WebSocket, "/")
-			joinRoom(s, local, "/", room)
-			joinRoom(s, remote, "/", room)
-			tok := "values-" + harness.Token()
-			args := []any{room, tok,
-				0, 1, -1, 127, 128, 255, 256, -33, 65536, 1 << 40, -(1 << 40), 1.5, -0.25, 1e-7,
-				"", "héllo ✓ 😀", "a\"b\\c\n", nil, true, false,
-				[]any{}, map[string]any{}, map[string]any{"k": []any{1, "x", map[string]any{"deep": []byte{0}}}},
-				[]byte{0xca, 0xfe}, []byte{}, make([]byte, 300),
+			var members []*harness.Conn // one per node, in node order
+			for _, n := range nodes {
+				m, _ := onNode(n, harness.WebSocket, "/")
+				joinRoom(s, m, "/", room)
+				members = append(members, m)
 			}
-			Expect(sender.SendPacket(mustEvent("/", "broadcast-to", args...))).To(Succeed())
-			lp, err := local.ExpectPacket(roomEvent("/", tok))
-			Expect(err).To(Succeed())
-			rp, err := remote.ExpectPacket(roomEvent("/", tok))
-			Expect(err).To(Succeed())
-			Expect(harness.Describe(&rp)).To(Equal(harness.Describe(&lp)), "the remote node's packet differs from the local one")
-			Expect(rp.Attachments).To(Equal(lp.Attachments))
-			Expect(len(lp.Attachments)).To(Equal(4), "local packet: %s", harness.Describe(&lp))
-			expectNone(s, roomEvent("/", tok), remote, local, sender)
+			// every node sends once, so both directions of a mixed cluster
+			// are covered
+			for i, from := range nodes {
+				sender, _ := onNode(from, harness.WebSocket, "/")
+				tok := "values-" + harness.Token()
+				args := []any{room, tok,
+					0, 1, -1, 127, 128, 255, 256, -33, 65536, 1 << 40, -(1 << 40), 1.5, -0.25, 1e-7,
+					"", "héllo ✓ 😀", "a\"b\\c\n", nil, true, false,
+					[]any{}, map[string]any{}, map[string]any{"k": []any{1, "x", map[string]any{"deep": []byte{0}}}},
+					[]byte{0xca, 0xfe}, []byte{}, make([]byte, 300),
+				}
+				Expect(sender.SendPacket(mustEvent("/", "broadcast-to", args...))).To(Succeed())
+				local, err := members[i].ExpectPacket(roomEvent("/", tok))
+				Expect(err).To(Succeed())
+				Expect(local.Attachments).To(HaveLen(4), "on the sender's node: %s", harness.Describe(&local))
+				for j, m := range members {
+					if j == i {
+						continue
+					}
+					remote, err := m.ExpectPacket(roomEvent("/", tok))
+					Expect(err).To(Succeed())
+					Expect(harness.Describe(&remote)).To(Equal(harness.Describe(&local)), "%s got another packet from %s than its own members", nodes[j], from)
+					Expect(remote.Attachments).To(Equal(local.Attachments), "%s: attachments", nodes[j])
+				}
+				expectNone(s, roomEvent("/", tok), append(members, sender)...)
+			}
 		}, limit)
 
 		It("SRV-MN-6 reports whether broadcasts stay on the sender's node (a cluster without an adapter)", harness.Rule("SRV-MN-6"), func(ctx SpecContext) {

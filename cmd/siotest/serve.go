@@ -21,6 +21,7 @@ func newServeCmd() *cobra.Command {
 		addr       string
 		listFaults bool
 		cfg        server.FixtureConfig
+		redisURL   string // serve_cluster.go
 	)
 	cmd := &cobra.Command{
 		Use:   "serve [--addr HOST:PORT] [--fault NAME] [--list-faults]",
@@ -35,7 +36,8 @@ cleanly on SIGINT or SIGTERM. --fault breaks one protocol rule on purpose, so
 that a conformance check can be seen failing; --list-faults lists them.`,
 		Example: `  siotest serve --addr 127.0.0.1:3000
   siotest serve --fault wrong-ack-id
-  siotest serve --list-faults`,
+  siotest serve --list-faults
+  siotest serve --addr 127.0.0.1:0 --redis redis://127.0.0.1:6379`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if listFaults {
@@ -46,11 +48,19 @@ that a conformance check can be seen failing; --list-faults lists them.`,
 				}
 				return w.Flush()
 			}
+			link, err := attachRedis(redisURL, &cfg)
+			if err != nil {
+				return usageErr("--redis: %v", err)
+			}
+			defer link.close() // after srv.Close: deferred calls run last first
 			srv, err := server.NewFixture(cfg)
 			if err != nil {
 				return usageErr("%v", err)
 			}
 			defer srv.Close()
+			if err := link.ready(); err != nil {
+				return usageErr("%v", err)
+			}
 			ln, err := net.Listen("tcp", addr)
 			if err != nil {
 				return usageErr("cannot listen on %s: %v", addr, err)
@@ -86,5 +96,6 @@ that a conformance check can be seen failing; --list-faults lists them.`,
 	f.DurationVar(&cfg.ConnectTimeout, "connect-timeout", 0, "connect timeout (default 1s)")
 	f.DurationVar(&cfg.UpgradeTimeout, "upgrade-timeout", 0, "upgrade timeout (default 10s)")
 	f.BoolVar(&cfg.Recovery, "recovery", false, "enable connection state recovery")
+	f.StringVar(&redisURL, "redis", "", "join a cluster over Redis (redis://HOST:PORT), speaking @socket.io/redis-adapter 8.3.0's protocol")
 	return cmd
 }

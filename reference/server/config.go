@@ -45,6 +45,9 @@ type Config struct {
 	// Fault names a deliberate protocol breakage from Faults, for testing
 	// conformance suites; "" serves the protocol correctly.
 	Fault string
+	// Adapter creates each namespace's cluster adapter (adapter.go); nil
+	// means LocalAdapter, a single node.
+	Adapter AdapterFactory
 }
 
 // CORS configures the Access-Control-* headers, as Node's cors package does.

@@ -24,6 +24,8 @@ type FixtureConfig struct {
 	MaxDisconnectionDuration time.Duration
 	// Fault is passed to Config.Fault.
 	Fault string
+	// Adapter is passed to Config.Adapter (a multi-node fixture).
+	Adapter AdapterFactory
 }
 
 // NewFixture returns the standard siotest fixture, core and extended
@@ -40,6 +42,7 @@ func NewFixture(cfg FixtureConfig) (*Server, error) {
 		MaxHTTPBufferSize: cfg.MaxHTTPBufferSize,
 		CORS:              &CORS{Origins: []string{"*"}},
 		Fault:             cfg.Fault,
+		Adapter:           cfg.Adapter,
 	}
 	if cfg.Recovery {
 		c.Recovery = &Recovery{MaxDisconnectionDuration: cfg.MaxDisconnectionDuration}

@@ -25,6 +25,8 @@ type Namespace struct {
 	onConn      []func(*Socket)
 	sockets     map[string]*Socket
 	rooms       map[string]map[*Socket]struct{}
+
+	adapter Adapter // the cluster (adapter.go)
 }
 
 func newNamespace(srv *Server, name string) *Namespace {
@@ -37,6 +39,7 @@ func newNamespace(srv *Server, name string) *Namespace {
 	if srv.cfg.Recovery != nil {
 		n.log = newRecoveryLog(srv.cfg.Recovery)
 	}
+	n.adapter = srv.newAdapter(n)
 	return n
 }
 
@@ -295,6 +298,9 @@ func (n *Namespace) publish(event string, args []any, rooms, except []string, ta
 	msgs := n.srv.encode(&out, "")
 	for _, s := range targets {
 		s.c.s.send(msgs...)
+	}
+	if broadcast {
+		n.adapter.Broadcast(&pkt, rooms, except) // to the other nodes (SRV-MN-3)
 	}
 	return nil
 }

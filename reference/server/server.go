@@ -129,6 +129,7 @@ func (srv *Server) Close() error {
 		c.onClose("server shutting down")
 	}
 	srv.eng.Close()
+	srv.closeAdapters()
 	return nil
 }
 
