@@ -2,7 +2,7 @@
 GO        ?= go
 FUZZTIME  ?= 10m
 BENCHTIME ?= 1s
-FUZZ_TARGETS := FuzzEIOPacket FuzzEIOPayload FuzzSIOPacket FuzzSIOStream FuzzSIORoundTrip FuzzDifferentialSIO
+FUZZ_TARGETS := FuzzEIOPacket FuzzEIOPayload FuzzSIOPacket FuzzSIOStream FuzzSIORoundTrip FuzzDifferentialSIO FuzzEIO3Payload
 
 .PHONY: all build test test-short fuzz fuzz-differential fuzz-smoke bench vectors seeds deps vet
 
