@@ -5,6 +5,7 @@ BENCHTIME ?= 1s
 FUZZ_TARGETS := FuzzEIOPacket FuzzEIOPayload FuzzSIOPacket FuzzSIOStream FuzzSIORoundTrip FuzzDifferentialSIO FuzzEIO3Payload
 
 .PHONY: all build test test-short fuzz fuzz-differential fuzz-smoke bench vectors seeds deps vet
+.PHONY: test-cluster
 
 all: build
 
@@ -24,6 +25,13 @@ test: vet
 
 test-short:
 	$(GO) test -short ./...
+
+# Multi-node clusters over a private Redis (server-behaviour.md SRV-MN-*):
+# Node+Node, Go+Go and Node+Go pass the cluster checks, clusters without an
+# adapter fail them. Installs Debian's redis-server when missing.
+test-cluster:
+	./fixtures/cluster/redis.sh --install-only
+	SIOTEST_CLUSTER=1 $(GO) test -count=1 -run '^TestCluster$$' -v ./cmd/siotest
 
 # Long native fuzzing runs, one target after the other (FUZZTIME each).
 fuzz:

@@ -198,7 +198,7 @@ func TestEveryCheckedRuleHasAFault(t *testing.T) {
 	}
 	var missing []string
 	for _, r := range rules {
-		if len(r.Specs) > 0 && r.Level != "INFO" && r.Level != "MAY" && !broken[r.ID] {
+		if len(r.Specs) > 0 && r.Level != "INFO" && r.Level != "MAY" && !broken[r.ID] && !clusterProvenRules[r.ID] {
 			missing = append(missing, r.ID)
 		}
 	}
