@@ -241,6 +241,28 @@ func (m *Matrix) Cell(r *MatrixRow, ti int) []results.RuleResult {
 	return out
 }
 
+// Trace limits of the matrix: a spec that polls in a loop for seconds can
+// log tens of thousands of events, which would swell the report to
+// megabytes for one cell. The start and the end of a trace tell its story.
+const (
+	TraceHead = 200
+	TraceTail = 100
+)
+
+// CapTrace keeps the first TraceHead and the last TraceTail events of a
+// longer trace, with a note in between saying how many were left out.
+func CapTrace(ev []results.Event) []results.Event {
+	if len(ev) <= TraceHead+TraceTail+1 {
+		return ev
+	}
+	out := make([]results.Event, 0, TraceHead+TraceTail+1)
+	out = append(out, ev[:TraceHead]...)
+	cut := len(ev) - TraceHead - TraceTail
+	out = append(out, results.Event{At: ev[TraceHead].At, Conn: "-", Dir: "note", Kind: "note",
+		Data: "… " + strconv.Itoa(cut) + " events left out (the matrix keeps the first " + strconv.Itoa(TraceHead) + " and the last " + strconv.Itoa(TraceTail) + ") …"})
+	return append(out, ev[len(ev)-TraceTail:]...)
+}
+
 // WriteMatrixJSON writes m as JSON (matrix.schema.json) on one line: with
 // every trace of every target it runs to megabytes, which indentation
 // would double.

@@ -365,3 +365,30 @@ func TestMatrixConsole(t *testing.T) {
 		t.Errorf("%d lines, want 10:\n%s", n, out)
 	}
 }
+
+func TestCapTrace(t *testing.T) {
+	t.Parallel()
+	mk := func(n int) []results.Event {
+		ev := make([]results.Event, n)
+		for i := range ev {
+			ev[i] = results.Event{At: time.Duration(i), Conn: "poll#1", Dir: "out", Kind: "http-request", Method: "GET"}
+		}
+		return ev
+	}
+	for _, n := range []int{0, 1, TraceHead + TraceTail + 1} {
+		if got := CapTrace(mk(n)); len(got) != n {
+			t.Errorf("%d events capped to %d", n, len(got))
+		}
+	}
+	got := CapTrace(mk(10000))
+	if len(got) != TraceHead+TraceTail+1 {
+		t.Fatalf("%d events, want %d", len(got), TraceHead+TraceTail+1)
+	}
+	note := got[TraceHead]
+	if note.Kind != "note" || !strings.Contains(note.Data, "9700 events left out") {
+		t.Errorf("note %+v", note)
+	}
+	if got[TraceHead-1].At != TraceHead-1 || got[TraceHead+1].At != 10000-TraceTail || got[len(got)-1].At != 9999 {
+		t.Error("CapTrace should keep the head and the tail in order")
+	}
+}

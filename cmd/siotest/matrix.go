@@ -387,6 +387,9 @@ func matrixWork(progress io.Writer, target, profilePath, labelFilter string, foc
 	case err != nil:
 		return workerResult{Status: reports.TargetError, Error: err.Error()}
 	}
+	for i := range run.Results {
+		run.Results[i].Trace = reports.CapTrace(run.Results[i].Trace)
+	}
 	return workerResult{Status: reports.TargetRan, Run: run}
 }
 
