@@ -10,7 +10,7 @@ import (
 // does): it may not import networking, os or the rest of siotest.
 func TestCodecHasNoIO(t *testing.T) {
 	forbidden := []string{"net", "net/http", "os", "os/exec", "io/ioutil", "github.com/gorilla/websocket"}
-	for _, pkg := range []string{"eio", "sio", "rawjson", "internal/jsstr"} {
+	for _, pkg := range []string{"eio", "sio", "rawjson", "internal/jsstr", "msgpack", "siomsgpack"} {
 		p, err := build.Import("github.com/siotest/siotest/reference/"+pkg, ".", 0)
 		if err != nil {
 			t.Fatal(err)

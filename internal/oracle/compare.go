@@ -46,6 +46,12 @@ func Agree(goResp, nodeResp Response) (bool, string) {
 			return false, why
 		}
 	}
+	if (goResp.JS == nil) != (nodeResp.JS == nil) || (goResp.JS != nil && !rawjson.Equal(goResp.JS, nodeResp.JS)) {
+		return false, fmt.Sprintf("js: go=%s node=%s", goResp.JS, nodeResp.JS)
+	}
+	if goResp.Reencoded != nodeResp.Reencoded || (goResp.ReencodeError == "") != (nodeResp.ReencodeError == "") {
+		return false, fmt.Sprintf("reencoded: go=%s%s node=%s%s", goResp.Reencoded, goResp.ReencodeError, nodeResp.Reencoded, nodeResp.ReencodeError)
+	}
 	if (goResp.Text == nil) != (nodeResp.Text == nil) || (goResp.Text != nil && *goResp.Text != *nodeResp.Text) {
 		return false, fmt.Sprintf("text: go=%q node=%q", strp(goResp.Text), strp(nodeResp.Text))
 	}

@@ -28,6 +28,8 @@ type Request struct {
 	Packet         json.RawMessage `json:"packet,omitempty"`
 	Packets        json.RawMessage `json:"packets,omitempty"`
 	SupportsBinary *bool           `json:"supportsBinary,omitempty"`
+	// Value is a msgpack.encode input in the tagged view (msgpack.go).
+	Value json.RawMessage `json:"value,omitempty"`
 }
 
 // Input is one message fed to a Socket.IO decoder: text or binary.
@@ -56,6 +58,11 @@ type Response struct {
 	// ParserError marks a sio4 rejection where socket.io-parser 3.4.5
 	// emitted its "parser error" ERROR packet instead of throwing.
 	ParserError bool `json:"parser_error,omitempty"`
+	// JS (tagged view of the decoded object) and Reencoded (what the
+	// Encoder makes of it, base64) answer msgpack.decode.
+	JS            json.RawMessage `json:"js,omitempty"`
+	Reencoded     string          `json:"reencoded,omitempty"`
+	ReencodeError string          `json:"reencode_error,omitempty"`
 }
 
 // EIOPacket is an Engine.IO packet in oracle form.
@@ -190,6 +197,10 @@ func goAnswer(req *Request, ec eio.Codec, sc sio.Codec) (Response, error) {
 		return sioDecode(req, sc)
 	case "sio4.encode":
 		return sio4Encode(req)
+	case "msgpack.decode":
+		return msgpackDecode(req, sc.Strict)
+	case "msgpack.encode":
+		return msgpackEncode(req)
 	}
 	return Response{}, fmt.Errorf("unknown op %q", req.Op)
 }
