@@ -192,6 +192,9 @@ func runMatrix(cmd *cobra.Command, f *matrixFlags) error {
 			fmt.Fprintf(stderr, "siotest matrix: [%d/%d] %s at %s\n", i+1, len(targets), printableName(t.name), t.url)
 			out := filepath.Join(tmp, fmt.Sprintf("target-%d.json", i))
 			col = runWorker(ctx, self, t, f, out, stderr)
+			if ctx.Err() != nil && col.Status == reports.TargetRan {
+				col.Status, col.Error = reports.TargetError, "interrupted: the results are those of the specs that ran"
+			}
 		}
 		m.Targets = append(m.Targets, col)
 		m.Build(nil)
