@@ -32,7 +32,7 @@ const perTarget = 160
 
 func main() {
 	seeds := map[string][][]byte{}
-	for _, file := range []string{"eio4.json", "sio5.json"} {
+	for _, file := range []string{"eio4.json", "sio5.json", "sio4.json", "msgpack.json"} {
 		b, err := os.ReadFile(filepath.Join("fixtures", "vectors", file))
 		if err != nil {
 			log.Fatal(err)
@@ -53,6 +53,12 @@ func main() {
 				seeds["FuzzEIOPacket"] = append(seeds["FuzzEIOPacket"], append([]byte{flag}, w...))
 			case r.Op == "eio4.payload" && r.Wire != nil:
 				seeds["FuzzEIOPayload"] = append(seeds["FuzzEIOPayload"], mustB64(*r.Wire))
+			case r.Op == "sio4.decode" && r.Text != nil:
+				seeds["FuzzSIO4Packet"] = append(seeds["FuzzSIO4Packet"], mustB64(*r.Text))
+			case r.Op == "msgpack.decode" && r.Wire != nil && r.Binary != nil && *r.Binary:
+				w := mustB64(*r.Wire)
+				seeds["FuzzMsgpackPacket"] = append(seeds["FuzzMsgpackPacket"], w)
+				seeds["FuzzMsgpackValue"] = append(seeds["FuzzMsgpackValue"], w)
 			case r.Op == "sio5.decode" && r.Text != nil:
 				text := mustB64(*r.Text)
 				seeds["FuzzSIOPacket"] = append(seeds["FuzzSIOPacket"], text)

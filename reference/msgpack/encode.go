@@ -16,8 +16,12 @@ func Append(dst []byte, v *Value) ([]byte, error) {
 		items []Value
 		next  int
 	}
+	dst, err := appendHead(dst, v)
+	if err != nil || (v.Kind != KindArray && v.Kind != KindMap) || len(v.Items) == 0 {
+		return dst, err
+	}
 	var small [16]frame
-	stack := append(small[:0], frame{items: []Value{*v}})
+	stack := append(small[:0], frame{items: v.Items})
 	for len(stack) > 0 {
 		top := &stack[len(stack)-1]
 		if top.next == len(top.items) {
@@ -26,7 +30,6 @@ func Append(dst []byte, v *Value) ([]byte, error) {
 		}
 		x := &top.items[top.next]
 		top.next++
-		var err error
 		if dst, err = appendHead(dst, x); err != nil {
 			return dst, err
 		}
@@ -63,21 +66,21 @@ func appendHead(dst []byte, v *Value) ([]byte, error) {
 		if f == Auto {
 			f = sized(uint64(len(v.Bytes)), 31, FixStr, Str8, Str16, Str32)
 		}
-		dst, err := appendLen(dst, uint64(len(v.Bytes)), f, lenFormats{FixStr, 0xa0, 31, Str8, Str16, Str32, 0xd9})
+		dst, err := appendLen(dst, uint64(len(v.Bytes)), f, strFormats)
 		return append(dst, v.Bytes...), err
 	case KindBin:
 		f := v.Format
 		if f == Auto {
 			f = sized(uint64(len(v.Bytes)), 0, Auto, Bin8, Bin16, Bin32)
 		}
-		dst, err := appendLen(dst, uint64(len(v.Bytes)), f, lenFormats{Auto, 0, 0, Bin8, Bin16, Bin32, 0xc4})
+		dst, err := appendLen(dst, uint64(len(v.Bytes)), f, binFormats)
 		return append(dst, v.Bytes...), err
 	case KindArray:
 		f := v.Format
 		if f == Auto {
 			f = sized(uint64(len(v.Items)), 15, FixArray, Auto, Array16, Array32)
 		}
-		return appendLen(dst, uint64(len(v.Items)), f, lenFormats{FixArray, 0x90, 15, Auto, Array16, Array32, 0xdb})
+		return appendLen(dst, uint64(len(v.Items)), f, arrayFormats)
 	case KindMap:
 		f := v.Format
 		if f == Auto {
@@ -86,7 +89,7 @@ func appendHead(dst []byte, v *Value) ([]byte, error) {
 		if len(v.Items)%2 == 1 {
 			return dst, ErrFormat
 		}
-		return appendLen(dst, uint64(len(v.Items)/2), f, lenFormats{FixMap, 0x80, 15, Auto, Map16, Map32, 0xdd})
+		return appendLen(dst, uint64(len(v.Items)/2), f, mapFormats)
 	case KindExt:
 		return appendExt(dst, v)
 	}
@@ -125,6 +128,15 @@ type lenFormats struct {
 	f8, f16, f32 Format
 	p8           byte
 }
+
+// The length-prefixed families.
+var (
+	strFormats   = lenFormats{FixStr, 0xa0, 31, Str8, Str16, Str32, 0xd9}
+	binFormats   = lenFormats{Auto, 0, 0, Bin8, Bin16, Bin32, 0xc4}
+	extFormats   = lenFormats{Auto, 0, 0, Ext8, Ext16, Ext32, 0xc7}
+	arrayFormats = lenFormats{FixArray, 0x90, 15, Auto, Array16, Array32, 0xdb}
+	mapFormats   = lenFormats{FixMap, 0x80, 15, Auto, Map16, Map32, 0xdd}
+)
 
 // appendLen writes a length header in format f of family fs.
 func appendLen(dst []byte, n uint64, f Format, fs lenFormats) ([]byte, error) {
@@ -243,7 +255,7 @@ func appendExt(dst []byte, v *Value) ([]byte, error) {
 		dst = append(dst, 0xd4+byte(f-FixExt1), byte(v.ExtType))
 	case Ext8, Ext16, Ext32:
 		var err error
-		if dst, err = appendLen(dst, uint64(n), f, lenFormats{Auto, 0, 0, Ext8, Ext16, Ext32, 0xc7}); err != nil {
+		if dst, err = appendLen(dst, uint64(n), f, extFormats); err != nil {
 			return dst, err
 		}
 		dst = append(dst, byte(v.ExtType))

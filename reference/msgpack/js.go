@@ -125,7 +125,7 @@ func toJS(v *Value, depth int) (JS, error) {
 		f, _ := v.Number()
 		return JS{Kind: JSNumber, Num: f}, nil
 	case KindStr:
-		return JS{Kind: JSString, Str: string(jsstr.ReplaceInvalidUTF8(v.Bytes))}, nil
+		return JS{Kind: JSString, Str: jsString(v.Bytes)}, nil
 	case KindBin:
 		return JS{Kind: JSBuffer, Bytes: v.Bytes}, nil
 	case KindExt:
@@ -140,7 +140,7 @@ func toJS(v *Value, depth int) (JS, error) {
 		}
 		return JS{Kind: JSArray, Elems: elems}, nil
 	case KindMap:
-		var o objectBuilder
+		o := objectBuilder{keys: make([]string, 0, v.Len()), vals: make([]JS, 0, v.Len())}
 		for i := 0; i < v.Len(); i++ {
 			k, err := toJS(v.Key(i), depth+1)
 			if err != nil {
@@ -161,6 +161,24 @@ func toJS(v *Value, depth int) (JS, error) {
 		return o.finish(), nil
 	}
 	return JS{}, ErrFormat
+}
+
+// jsString decodes str bytes; the member names of Socket.IO packets come
+// without allocating.
+func jsString(b []byte) string {
+	switch string(b) {
+	case "type":
+		return "type"
+	case "nsp":
+		return "nsp"
+	case "data":
+		return "data"
+	case "id":
+		return "id"
+	case "/":
+		return "/"
+	}
+	return string(jsstr.ReplaceInvalidUTF8(b))
 }
 
 // extToJS applies notepack.io 2.2.0's reading of ext values, which depends

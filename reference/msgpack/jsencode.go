@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"math"
+	"unicode/utf8"
 
 	"github.com/siotest/siotest/reference/internal/jsstr"
 	"github.com/siotest/siotest/reference/rawjson"
@@ -41,21 +42,21 @@ func appendJS(dst []byte, v *JS, depth int) ([]byte, error) {
 	case JSNumber:
 		return AppendNumber(dst, v.Num), nil
 	case JSString:
-		s := jsstr.ReplaceInvalidUTF8([]byte(v.Str))
-		x := Value{Kind: KindStr, Bytes: s}
-		return appendHead(dst, &x)
+		return AppendString(dst, v.Str), nil
 	case JSBuffer:
-		x := Value{Kind: KindBin, Bytes: v.Bytes}
-		return appendHead(dst, &x)
+		n := uint64(len(v.Bytes))
+		dst, err := appendLen(dst, n, sized(n, 0, Auto, Bin8, Bin16, Bin32), binFormats)
+		return append(dst, v.Bytes...), err
 	case JSArrayBuffer:
-		x := Value{Kind: KindExt, Format: sized(uint64(len(v.Bytes)), 0, Auto, Ext8, Ext16, Ext32), Bytes: v.Bytes}
-		return appendHead(dst, &x)
+		n := uint64(len(v.Bytes))
+		dst, err := appendLen(dst, n, sized(n, 0, Auto, Ext8, Ext16, Ext32), extFormats)
+		return append(append(dst, 0), v.Bytes...), err
 	case JSDate:
 		dst = append(dst, 0xd7, 0)
 		return binary.BigEndian.AppendUint64(dst, mod64(v.Num)), nil
 	case JSArray:
 		n := uint64(len(v.Elems))
-		dst, err := appendLen(dst, n, sized(n, 15, FixArray, Auto, Array16, Array32), lenFormats{FixArray, 0x90, 15, Auto, Array16, Array32, 0xdb})
+		dst, err := appendLen(dst, n, sized(n, 15, FixArray, Auto, Array16, Array32), arrayFormats)
 		for i := 0; err == nil && i < len(v.Elems); i++ {
 			dst, err = appendJS(dst, &v.Elems[i], depth+1)
 		}
@@ -64,17 +65,32 @@ func appendJS(dst []byte, v *JS, depth int) ([]byte, error) {
 		if len(v.Keys) != len(v.Elems) {
 			return dst, ErrEncode
 		}
-		dst, err := appendLen(dst, uint64(len(v.Keys)), sized(uint64(len(v.Keys)), 15, FixMap, Auto, Map16, Map32),
-			lenFormats{FixMap, 0x80, 15, Auto, Map16, Map32, 0xdd})
+		n := uint64(len(v.Keys))
+		dst, err := appendLen(dst, n, sized(n, 15, FixMap, Auto, Map16, Map32), mapFormats)
 		for i := 0; err == nil && i < len(v.Keys); i++ {
-			k := JS{Kind: JSString, Str: v.Keys[i]}
-			if dst, err = appendJS(dst, &k, depth+1); err == nil {
-				dst, err = appendJS(dst, &v.Elems[i], depth+1)
-			}
+			dst = AppendString(dst, v.Keys[i])
+			dst, err = appendJS(dst, &v.Elems[i], depth+1)
 		}
 		return dst, err
 	}
 	return dst, ErrEncode
+}
+
+// AppendString appends a string in the smallest str format; invalid UTF-8
+// is written as U+FFFD, since a JavaScript string cannot hold it.
+func AppendString(dst []byte, s string) []byte {
+	if !utf8.ValidString(s) {
+		s = string(jsstr.ReplaceInvalidUTF8([]byte(s)))
+	}
+	n := uint64(len(s))
+	dst, _ = appendLen(dst, n, sized(n, 31, FixStr, Str8, Str16, Str32), strFormats)
+	return append(dst, s...)
+}
+
+// AppendMapHeader appends the header of a map of n pairs, smallest format.
+func AppendMapHeader(dst []byte, n int) []byte {
+	dst, _ = appendLen(dst, uint64(n), sized(uint64(n), 15, FixMap, Auto, Map16, Map32), mapFormats)
+	return dst
 }
 
 // AppendNumber appends a JavaScript number as notepack.io encodes it.

@@ -23,7 +23,8 @@ import (
 type Packet struct {
 	// Type is CONNECT to CONNECT_ERROR (0-4).
 	Type sio.PacketType
-	// Nsp is the namespace; the msgpack parser always sends it, "/" too.
+	// Nsp is the namespace, always written, "/" too (SRV-MP-2); the
+	// constructors turn "" into "/", AppendPacket writes it as it is.
 	Nsp string
 	// Data is the payload; its Kind is msgpack.JSUndefined when there is
 	// none (absent, or notepack's undefined).
@@ -67,43 +68,38 @@ func (p *Packet) Args() []msgpack.JS {
 	return p.Data.Elems
 }
 
-// object builds the JavaScript object the Node server hands to the parser
-// for p. Member order follows packages/socket.io: an ACK is built as
-// {id, type, data} (socket.ts ack), every other packet as {type, data}
-// with id added by emit; the namespace is added last. data and id are left
-// out when absent. (Order does not matter to any decoder; it is what makes
-// the bytes equal to Node's.)
-func (p *Packet) object() msgpack.JS {
-	o := msgpack.JS{Kind: msgpack.JSObject}
-	add := func(k string, v msgpack.JS) {
-		o.Keys = append(o.Keys, k)
-		o.Elems = append(o.Elems, v)
-	}
-	num := func(f float64) msgpack.JS { return msgpack.JS{Kind: msgpack.JSNumber, Num: f} }
-	if p.Type == sio.Ack && p.HasID {
-		add("id", num(p.ID))
-	}
-	add("type", num(float64(p.Type)))
+// AppendPacket appends the binary message for p: a map encoded as
+// notepack.io 2.2.0 does (msgpack.AppendJS) with the members in the order
+// packages/socket.io builds them. An ACK is built as {id, type, data}
+// (socket.ts ack), every other packet as {type, data} with id added by emit;
+// the namespace comes last; data and id are left out when absent. (Order
+// does not matter to any decoder; it makes the bytes equal to Node's.) The
+// encoder writes what it is given, so tests can build invalid packets on
+// purpose.
+func AppendPacket(dst []byte, p *Packet) ([]byte, error) {
+	n := 2
 	if p.Data.Kind != msgpack.JSUndefined {
-		add("data", p.Data)
+		n++
+	}
+	if p.HasID {
+		n++
+	}
+	dst = msgpack.AppendMapHeader(dst, n)
+	id := func(dst []byte) []byte { return msgpack.AppendNumber(msgpack.AppendString(dst, "id"), p.ID) }
+	if p.Type == sio.Ack && p.HasID {
+		dst = id(dst)
+	}
+	dst = msgpack.AppendNumber(msgpack.AppendString(dst, "type"), float64(p.Type))
+	if p.Data.Kind != msgpack.JSUndefined {
+		var err error
+		if dst, err = msgpack.AppendJS(msgpack.AppendString(dst, "data"), &p.Data); err != nil {
+			return dst, err
+		}
 	}
 	if p.HasID && p.Type != sio.Ack {
-		add("id", num(p.ID))
+		dst = id(dst)
 	}
-	nsp := p.Nsp
-	if nsp == "" {
-		nsp = sio.MainNamespace
-	}
-	add("nsp", msgpack.JS{Kind: msgpack.JSString, Str: nsp})
-	return o
-}
-
-// AppendPacket appends the binary message for p: the map described at
-// object, encoded as notepack.io 2.2.0 does (msgpack.AppendJS). The encoder
-// writes what it is given, so tests can build invalid packets on purpose.
-func AppendPacket(dst []byte, p *Packet) ([]byte, error) {
-	o := p.object()
-	return msgpack.AppendJS(dst, &o)
+	return msgpack.AppendString(msgpack.AppendString(dst, "nsp"), p.Nsp), nil
 }
 
 // Encode returns the binary message for p; see AppendPacket.

@@ -18,7 +18,8 @@ import (
 // value. p.AppendData(dst, nil) then gives the {"base64":...} view.
 // Values JSON cannot hold follow JSON.stringify: undefined is null in arrays
 // and left out of objects, NaN and ±Infinity are null, Dates ISO strings.
-// An ack id that is negative or not below 2^64 lands in IDOutOfRange.
+// An ack id that is negative or not below 2^64 lands in IDOutOfRange; an
+// empty namespace becomes "/", the only form the text format has.
 func (p *Packet) ToSIO() (sio.Packet, error) {
 	out := sio.Packet{Type: p.Type, Namespace: p.Nsp}
 	if out.Namespace == "" {
