@@ -3,6 +3,7 @@ GO        ?= go
 FUZZTIME  ?= 10m
 BENCHTIME ?= 1s
 FUZZ_TARGETS := FuzzEIOPacket FuzzEIOPayload FuzzSIOPacket FuzzSIOStream FuzzSIORoundTrip FuzzDifferentialSIO FuzzEIO3Payload
+FUZZ_TARGETS += FuzzSIO4Packet FuzzSIO4RoundTrip FuzzMsgpackValue FuzzMsgpackPacket FuzzMsgpackRoundTrip
 
 .PHONY: all build test test-short fuzz fuzz-differential fuzz-smoke bench vectors seeds deps vet
 .PHONY: test-cluster
@@ -57,6 +58,8 @@ bench:
 vectors:
 	cd fixtures/node && node gen-vectors.js
 	cd fixtures/node && node gen-vectors-eio3.js
+	cd fixtures/node && node gen-vectors-sio4.js
+	cd fixtures/node && node gen-vectors-msgpack.js
 	$(MAKE) seeds
 
 seeds:
