@@ -66,6 +66,10 @@ func newEngine(cfg *Config, f *fault, open func(*session) sessionHandler) *engin
 		CheckOrigin: func(*http.Request) bool { return true },
 		// permessage-deflate stays off, as in Node (EIO4-WS-6).
 		EnableCompression: false,
+		// An idle connection keeps only its small read buffer: frames are
+		// written by wsConn.write, gorilla's own write buffer is pooled.
+		ReadBufferSize:  512,
+		WriteBufferPool: &sync.Pool{},
 	}
 	return e
 }

@@ -28,9 +28,8 @@ func (s *session) startProbe(c *wsConn) {
 			s.ws = c
 			old.shutdown(websocketCloseNoStatus)
 			s.mu.Unlock()
-			s.e.goTracked(func() { s.writeLoop(c) })
 			s.e.goTracked(func() { s.readLoop(c) })
-			c.wakeWriter()
+			c.startWriter(s)
 			return
 		}
 	}
@@ -121,6 +120,5 @@ func (s *session) commitUpgrade(c *wsConn) {
 		p.ch <- []eio.Packet{{Type: eio.Noop}}
 	}
 	s.mu.Unlock()
-	s.e.goTracked(func() { s.writeLoop(c) })
-	c.wakeWriter()
+	c.startWriter(s)
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"net/http"
 	"net/url"
@@ -17,19 +18,33 @@ import (
 // the peer reports as 1005; Node closes that way on every path (EIO4-WS-4).
 const websocketCloseNoStatus = 0
 
-// wsConn is one WebSocket. One goroutine reads it; while it is a session's
-// transport one goroutine writes it. shutdown and kill may be called from
-// anywhere (gorilla allows WriteControl and Close concurrently).
+// wsConn is one WebSocket. One goroutine reads it. Writes need no goroutine
+// of their own while there is nothing to write: the session's reader writes
+// the answers to the packets it just processed itself, and anything queued
+// from elsewhere (timers, other sockets' broadcasts) starts a short-lived
+// writer. So an idle connection holds one goroutine and no write buffer.
+// shutdown and kill may be called from anywhere.
 type wsConn struct {
 	e    *engine
 	conn *websocket.Conn
-	wake chan struct{} // the session queue changed
 
 	once   sync.Once
 	closed chan struct{} // shutdown was called
 	mu     sync.Mutex
 	kt     *time.Timer // drops the TCP connection if the peer never answers the close
 	killed bool
+
+	wmu     sync.Mutex
+	w       *session // the session c is the transport of, once startWriter ran
+	pending bool     // the session queue changed since the last flush
+	running bool     // a flush is under way
+	reading bool     // the reader flushes when its batch is processed
+	done    bool     // no more writing: closed or replaced
+
+	// sendMu keeps data frames and the close frame in order; nothing goes
+	// out after the close frame.
+	sendMu    sync.Mutex
+	closeSent bool
 }
 
 func (e *engine) accept(w http.ResponseWriter, r *http.Request) *wsConn {
@@ -37,17 +52,76 @@ func (e *engine) accept(w http.ResponseWriter, r *http.Request) *wsConn {
 	if err != nil {
 		return nil // the upgrader has answered
 	}
-	c := &wsConn{e: e, conn: conn, wake: make(chan struct{}, 1), closed: make(chan struct{})}
+	c := &wsConn{e: e, conn: conn, closed: make(chan struct{})}
 	e.mu.Lock()
 	e.conns[c] = struct{}{}
 	e.mu.Unlock()
 	return c
 }
 
+// startWriter makes c the writer of s's queue.
+func (c *wsConn) startWriter(s *session) {
+	c.wmu.Lock()
+	c.w = s
+	c.wmu.Unlock()
+	c.wakeWriter()
+}
+
+// wakeWriter says that the session queue changed. Callers may hold s.mu:
+// it never writes itself.
 func (c *wsConn) wakeWriter() {
-	select {
-	case c.wake <- struct{}{}:
-	default:
+	c.wmu.Lock()
+	c.pending = true
+	start := c.w != nil && !c.running && !c.reading && !c.done
+	if start {
+		c.running = true
+	}
+	c.wmu.Unlock()
+	if start {
+		c.e.goTracked(c.flush)
+	}
+}
+
+// holdWriter: the reader is processing a batch and will flush after it.
+func (c *wsConn) holdWriter() {
+	c.wmu.Lock()
+	c.reading = true
+	c.wmu.Unlock()
+}
+
+// releaseWriter ends holdWriter, flushing on the reader's goroutine.
+func (c *wsConn) releaseWriter() {
+	c.wmu.Lock()
+	c.reading = false
+	run := c.pending && c.w != nil && !c.running && !c.done
+	if run {
+		c.running = true
+	}
+	c.wmu.Unlock()
+	if run {
+		c.flush()
+	}
+}
+
+// flush writes the session queue until nothing is pending; the caller set
+// running.
+func (c *wsConn) flush() {
+	for {
+		c.wmu.Lock()
+		if !c.pending || c.done {
+			c.running = false
+			c.wmu.Unlock()
+			return
+		}
+		c.pending = false
+		s := c.w
+		c.wmu.Unlock()
+		if !s.flushOnce(c) {
+			c.wmu.Lock()
+			c.done, c.running = true, false
+			c.wmu.Unlock()
+			return
+		}
 	}
 }
 
@@ -64,7 +138,10 @@ func (c *wsConn) shutdown(code int) {
 			payload = websocket.FormatCloseMessage(code, "")
 		}
 		c.e.goTracked(func() {
+			c.sendMu.Lock()
+			c.closeSent = true
 			c.conn.WriteControl(websocket.CloseMessage, payload, time.Now().Add(closeGrace))
+			c.sendMu.Unlock()
 			c.mu.Lock()
 			if !c.killed {
 				c.kt = time.AfterFunc(closeGrace, c.kill)
@@ -87,19 +164,53 @@ func (c *wsConn) kill() {
 	c.e.mu.Unlock()
 }
 
-// write sends the frames of one output, each with a deadline.
+// write sends the frames of one output in one write, with a deadline.
+// The frames are encoded here rather than by gorilla, which would flush
+// each message with its own system call.
 func (c *wsConn) write(frames []frame) error {
+	bp := frameBufs.Get().(*[]byte)
+	buf := (*bp)[:0]
 	for _, f := range frames {
-		c.conn.SetWriteDeadline(time.Now().Add(writeWait))
-		mt := websocket.TextMessage
-		if f.binary {
-			mt = websocket.BinaryMessage
-		}
-		if err := c.conn.WriteMessage(mt, f.data); err != nil {
-			return err
-		}
+		buf = appendFrame(buf, f)
 	}
-	return nil
+	c.sendMu.Lock()
+	err := websocket.ErrCloseSent
+	if !c.closeSent {
+		nc := c.conn.NetConn()
+		nc.SetWriteDeadline(time.Now().Add(writeWait))
+		_, err = nc.Write(buf)
+	}
+	c.sendMu.Unlock()
+	if cap(buf) <= maxPooledFrameBuf {
+		*bp = buf
+		frameBufs.Put(bp)
+	}
+	return err
+}
+
+// maxPooledFrameBuf keeps the odd huge message out of the buffer pool.
+const maxPooledFrameBuf = 64 << 10
+
+var frameBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// appendFrame appends f as one unmasked final WebSocket frame (RFC 6455
+// §5.2): a server never masks.
+func appendFrame(dst []byte, f frame) []byte {
+	op := byte(websocket.TextMessage)
+	if f.binary {
+		op = websocket.BinaryMessage
+	}
+	dst = append(dst, 0x80|op)
+	switch n := len(f.data); {
+	case n < 126:
+		dst = append(dst, byte(n))
+	case n <= 0xffff:
+		dst = append(dst, 126, byte(n>>8), byte(n))
+	default:
+		dst = append(dst, 127)
+		dst = binary.BigEndian.AppendUint64(dst, uint64(n))
+	}
+	return append(dst, f.data...)
 }
 
 // sendNow writes pkts on c directly, for the probe answer (the probe has no
@@ -169,9 +280,8 @@ func (e *engine) handshakeWebSocket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.startHeartbeat()
-	e.goTracked(func() { s.writeLoop(c) })
 	e.goTracked(func() { s.readLoop(c) })
-	c.wakeWriter()
+	c.startWriter(s)
 }
 
 // drain reads until the peer answers the close or the grace period ends.
@@ -229,6 +339,7 @@ func (s *session) readLoop(c *wsConn) {
 		case derr != nil:
 			s.onDecodeError(derr)
 		default:
+			c.holdWriter()
 			s.inMu.Lock()
 			s.cork()
 			for _, p := range pkts {
@@ -238,6 +349,7 @@ func (s *session) readLoop(c *wsConn) {
 			}
 			s.uncork()
 			s.inMu.Unlock()
+			c.releaseWriter()
 		}
 	}
 }
@@ -261,40 +373,40 @@ func (s *session) onReadError(c *wsConn, err error) {
 	s.close(reason, closeForced)
 }
 
-// writeLoop writes the session queue to c until c is shut down; on a
-// graceful close it flushes, then sends the close frame (EIO4-CLOSE-3).
-func (s *session) writeLoop(c *wsConn) {
-	for {
-		select {
-		case <-c.wake:
-		case <-c.closed:
-			return
-		}
-		s.mu.Lock()
-		if s.ws != c {
-			s.mu.Unlock()
-			return
-		}
-		closing := s.state == stateClosing
-		var pkts []eio.Packet
-		if s.corked == 0 || closing {
-			pkts = s.takeQueueLocked()
-		}
-		upgraded := s.upgraded
+// flushOnce writes the session queue to c; on a graceful close it flushes,
+// then sends the close frame (EIO4-CLOSE-3). It reports false once c is
+// done writing: shut down, replaced, or failed.
+func (s *session) flushOnce(c *wsConn) bool {
+	select {
+	case <-c.closed:
+		return false
+	default:
+	}
+	s.mu.Lock()
+	if s.ws != c {
 		s.mu.Unlock()
-		if len(pkts) > 0 {
-			o := s.e.output(&output{ws: true, upgraded: upgraded, kind: outFrames, pkts: pkts})
-			if err := c.write(o.frames); err != nil {
-				s.close("transport error", closeForced)
-				return
-			}
-		}
-		if closing {
-			c.shutdown(websocketCloseNoStatus)
-			s.finalize()
-			return
+		return false
+	}
+	closing := s.state == stateClosing
+	var pkts []eio.Packet
+	if s.corked == 0 || closing {
+		pkts = s.takeQueueLocked()
+	}
+	upgraded := s.upgraded
+	s.mu.Unlock()
+	if len(pkts) > 0 {
+		o := s.e.output(&output{ws: true, upgraded: upgraded, kind: outFrames, pkts: pkts})
+		if err := c.write(o.frames); err != nil {
+			s.close("transport error", closeForced)
+			return false
 		}
 	}
+	if closing {
+		c.shutdown(websocketCloseNoStatus)
+		s.finalize()
+		return false
+	}
+	return true
 }
 
 func (s *session) isUpgraded() bool {
