@@ -1,9 +1,21 @@
-// Command benchcmp measures the siotest codec and the official Node
-// parsers on the same corpus in one run and prints ops/s side by side with
-// the ratio (make bench). Absolute figures move with machine load; the
-// ratio, measured back to back, is what to compare.
+// Command benchcmp prints the tables of make bench, each measured side by
+// side in one run, because absolute figures move with machine load and the
+// ratio is what to compare:
 //
-//	go run ./internal/cmd/benchcmp [-corpus DIR] [-benchtime 1s]
+//   - codec: the siotest codec and the official Node parsers on the same
+//     corpus (BenchmarkCorpus, fixtures/node/bench-codec.js), ops/s;
+//   - server: the reference server (siotest serve) and the official Node
+//     server (fixtures/bench/node-server.js) under the same load generator
+//     (internal/cmd/loadgen): echo round trips, idle memory, broadcast;
+//   - suite: the wall time of a full siotest run against the embedded
+//     reference server and against the Node fixture.
+//
+// The server driver lives here rather than in a shell script: it starts
+// each target, knows its pid for the load generator's /proc readings, stops
+// it, and prints the table next to the others.
+//
+//	go run ./internal/cmd/benchcmp [-corpus DIR] [-benchtime 1s] [-server-duration 5s]
+//		[-tables codec,server,suite] [-siotest BINARY]
 package main
 
 import (
@@ -17,6 +29,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -28,19 +41,56 @@ var benchLine = regexp.MustCompile(`^BenchmarkCorpus/([a-e])_\S+/(encode|decode)
 
 func main() {
 	corpus := flag.String("corpus", filepath.Join("..", "shared", "corpus"), "benchmark corpus directory")
-	benchtime := flag.Duration("benchtime", time.Second, "time per benchmark, Go and Node alike")
+	benchtime := flag.Duration("benchtime", time.Second, "time per codec benchmark, Go and Node alike")
+	serverDur := flag.Duration("server-duration", 5*time.Second, "measured interval of each server scenario")
+	tables := flag.String("tables", "codec,server,suite", "tables to print, comma-separated")
+	prebuilt := flag.String("siotest", "", "siotest binary to measure (default: build ./cmd/siotest)")
 	flag.Parse()
-	abs, err := filepath.Abs(*corpus)
-	if err != nil {
-		fail(err)
+	want := map[string]bool{}
+	for _, t := range strings.Split(*tables, ",") {
+		want[strings.TrimSpace(t)] = true
 	}
-	goRes, err := runGo(abs, *benchtime)
-	if err != nil {
-		fail(err)
+	raiseFileLimit()
+	if want["codec"] {
+		if err := codecTable(*corpus, *benchtime); err != nil {
+			fail(err)
+		}
 	}
-	nodeRes, nodeVersion, err := runNode(abs, *benchtime)
+	if want["server"] || want["suite"] {
+		dir, err := os.MkdirTemp("", "benchcmp")
+		if err != nil {
+			fail(err)
+		}
+		defer os.RemoveAll(dir)
+		bins, err := build(dir, *prebuilt)
+		if err != nil {
+			fail(err)
+		}
+		if want["server"] {
+			if err := serverTable(bins, *serverDur); err != nil {
+				fail(err)
+			}
+		}
+		if want["suite"] {
+			if err := suiteTable(bins); err != nil {
+				fail(err)
+			}
+		}
+	}
+}
+
+func codecTable(corpus string, benchtime time.Duration) error {
+	abs, err := filepath.Abs(corpus)
 	if err != nil {
-		fail(err)
+		return err
+	}
+	goRes, err := runGo(abs, benchtime)
+	if err != nil {
+		return err
+	}
+	nodeRes, nodeVersion, err := runNode(abs, benchtime)
+	if err != nil {
+		return err
 	}
 	fmt.Printf("codec on %s (Go %s, Node %s)\n\n", abs, goVersion(), nodeVersion)
 	fmt.Printf("%-4s %-6s %14s %14s %7s %10s %9s\n", "case", "op", "go ops/s", "node ops/s", "ratio", "go B/op", "go allocs")
@@ -55,6 +105,8 @@ func main() {
 			fmt.Printf("%-4s %-6s %14.0f %14.0f %6.2fx %10.0f %9.0f\n", c, op, goOps, n, goOps/n, g.bytesPerOp, g.allocsPerOp)
 		}
 	}
+	fmt.Println()
+	return nil
 }
 
 func runGo(corpus string, benchtime time.Duration) (map[string]goResult, error) {
