@@ -2,6 +2,9 @@
 GO        ?= go
 FUZZTIME  ?= 10m
 BENCHTIME ?= 1s
+# make bench: measured interval of each server scenario, and which tables.
+SERVER_BENCHTIME ?= 5s
+BENCH_TABLES ?= codec,server,suite
 FUZZ_TARGETS := FuzzEIOPacket FuzzEIOPayload FuzzSIOPacket FuzzSIOStream FuzzSIORoundTrip FuzzDifferentialSIO FuzzEIO3Payload
 FUZZ_TARGETS += FuzzSIO4Packet FuzzSIO4RoundTrip FuzzMsgpackValue FuzzMsgpackPacket FuzzMsgpackRoundTrip
 
@@ -49,9 +52,11 @@ fuzz-differential:
 fuzz-smoke:
 	$(MAKE) fuzz FUZZTIME=5s
 
-# Codec ops/s of siotest and of the official Node parsers, side by side.
+# Side by side with the official Node implementation, as ratio tables:
+# codec ops/s, server CPU/memory/latency under internal/cmd/loadgen, and
+# the wall time of a full siotest run (a few minutes in all).
 bench:
-	$(GO) run ./internal/cmd/benchcmp -benchtime $(BENCHTIME)
+	$(GO) run ./internal/cmd/benchcmp -benchtime $(BENCHTIME) -server-duration $(SERVER_BENCHTIME) -tables $(BENCH_TABLES)
 
 # Regenerate the oracle vectors with the official npm parsers, then the
 # fuzz seed corpora derived from them.
