@@ -44,6 +44,7 @@ rule by rule, over real HTTP long-polling and WebSocket connections.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr("%v", err) })
 	root.AddCommand(newVersionCmd(), newDecodeCmd(), newEncodeCmd(), newServeCmd(), newRunCmd(), newRulesCmd(), newFuzzCmd(), newReplayCmd())
 	root.AddCommand(newMatrixCmd(), newMatrixWorkerCmd())
+	root.AddCommand(newClientTestCmd())
 	return root
 }
 
