@@ -23,12 +23,15 @@ type client struct {
 	sockets map[string]*Socket // by namespace
 	seq     uint64             // join counter, to keep Node's namespace order
 	joined  bool               // a namespace was joined once (SRV-CT-4)
+	// v4: the session speaks Engine.IO 3, so this client speaks Socket.IO
+	// protocol 4 (sio4.go).
+	v4 bool
 	closed  bool
 	timer   *time.Timer
 }
 
 func (srv *Server) newClient(s *session) sessionHandler {
-	c := &client{srv: srv, s: s, sockets: make(map[string]*Socket)}
+	c := &client{srv: srv, s: s, sockets: make(map[string]*Socket), v4: s.v3}
 	c.dec.Codec = sio.Default
 	if !srv.apply(chkAttachmentCap) {
 		c.dec.MaxAttachments = 1000 // far above Node's 10, still bounded
@@ -40,7 +43,7 @@ func (srv *Server) newClient(s *session) sessionHandler {
 		srv.clients[c] = struct{}{}
 	}
 	srv.mu.Unlock()
-	if !srv.apply(chkConnectOnRequest) {
+	if !c.v4 && !srv.apply(chkConnectOnRequest) {
 		// Socket.IO v2's implicit CONNECT of "/" (SIO5-CONN-1).
 		c.send(&sio.Packet{Type: sio.Connect, Namespace: sio.MainNamespace}, "")
 	}
@@ -113,6 +116,13 @@ func (c *client) violation() { c.s.close("forced close", closeGraceful) }
 // SIO5-CONN-12, SIO5-CONN-13).
 func (c *client) dispatch(p *sio.Packet) {
 	name := p.Nsp()
+	if c.v4 {
+		var ok bool
+		if name, p, ok = c.routeV4(p); !ok {
+			c.violation()
+			return
+		}
+	}
 	c.mu.Lock()
 	sock := c.sockets[name]
 	if sock == nil && !c.srv.apply(chkAckScope) && (p.Type == sio.Ack || p.Type == sio.BinaryAck) {
@@ -168,6 +178,12 @@ func (c *client) refuse(name string, cerr *ConnectError) {
 		pkt, _ = sio.NewPacket(sio.ConnectError, name, data[:1])
 	}
 	c.send(&pkt, "")
+	c.refused()
+}
+
+// refused follows a CONNECT_ERROR: the connect timer keeps running and the
+// connection stays.
+func (c *client) refused() {
 	if !c.srv.apply(chkTimeoutAfterRefusal) {
 		c.mu.Lock()
 		stopTimer(c.timer)

@@ -48,6 +48,14 @@ type Config struct {
 	// Adapter creates each namespace's cluster adapter (adapter.go); nil
 	// means LocalAdapter, a single node.
 	Adapter AdapterFactory
+	// AllowEIO3 also serves Engine.IO 3 / Socket.IO protocol 4 clients, as
+	// Node's allowEIO3 (eio3.go, sio4.go); off, EIO=3 is refused with code 5
+	// (EIO4-HS-7). On, any EIO other than 4 is taken as 3 (EIO3-HS-3).
+	AllowEIO3 bool
+	// Parser is the Socket.IO parser: "default" (or "") for the text
+	// format, "msgpack" for socket.io-msgpack-parser 3.0.2 (msgpack.go,
+	// SRV-MP-*). Both ends must use the same one.
+	Parser string
 }
 
 // CORS configures the Access-Control-* headers, as Node's cors package does.
@@ -69,6 +77,12 @@ type Recovery struct {
 	// MaxPackets caps the packets kept per namespace for replay. Default 10000.
 	MaxPackets int
 }
+
+// Parsers of Config.Parser.
+const (
+	ParserDefault = "default"
+	ParserMsgpack = "msgpack"
+)
 
 // Node's defaults (REF packages/engine.io/lib/server.ts, packages/socket.io/lib/index.ts).
 const (
@@ -118,6 +132,13 @@ func (c Config) withDefaults() (Config, error) {
 		if t != "polling" && t != "websocket" {
 			return c, errors.New("server: unknown transport " + t)
 		}
+	}
+	switch c.Parser {
+	case "", ParserDefault:
+		c.Parser = ParserDefault
+	case ParserMsgpack:
+	default:
+		return c, errors.New("server: unknown parser " + c.Parser)
 	}
 	if c.Recovery != nil {
 		r := *c.Recovery

@@ -37,6 +37,8 @@ type engine struct {
 
 // sessionHandler is the layer above a session (the Socket.IO client).
 type sessionHandler interface {
+	// onOpen runs once the session is registered and its open packet queued.
+	onOpen()
 	onMessage(p eio.Packet)
 	onClose(reason string)
 }
@@ -130,7 +132,9 @@ func (e *engine) verify(r *http.Request, q url.Values, upgrade bool) *httpError 
 		if !upgrade && s.transportName() != transport {
 			return refusal(codeBadRequest, upgrade)
 		}
-		if q.Get("EIO") != "4" {
+		// Every request of a session speaks its revision (Node's
+		// PROTOCOL_MISMATCH).
+		if speaksV3(q) != s.v3 {
 			return refusal(codeBadRequest, upgrade)
 		}
 		return nil
@@ -150,7 +154,8 @@ func (e *engine) verify(r *http.Request, q url.Values, upgrade bool) *httpError 
 	}
 	// EIO4-HS-7; on WebSocket the refusal comes before the 101, as the spec
 	// letter asks (EIO4-HS-13, REF-DEVIATION).
-	if q.Get("EIO") != "4" {
+	// With AllowEIO3 any other EIO is revision 3 (EIO3-HS-3).
+	if q.Get("EIO") != "4" && !e.cfg.AllowEIO3 {
 		return refusal(codeUnsupportedVersion, upgrade)
 	}
 	return nil
@@ -214,12 +219,14 @@ func (e *engine) newSession(r *http.Request) *session {
 	if err != nil {
 		return nil
 	}
-	return &session{
+	s := &session{
 		e:    e,
 		id:   id,
 		hs:   newHandshakeInfo(r),
 		done: make(chan struct{}),
 	}
+	s.initProtocol(r.URL.Query()) // eio3.go
+	return s
 }
 
 // handshakePolling opens a session over long-polling: the response is the
@@ -247,6 +254,7 @@ func (e *engine) handshakePolling(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.startHeartbeat()
+	s.app.onOpen()
 	s.writePayload(w, []eio.Packet{open})
 }
 

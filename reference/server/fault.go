@@ -99,6 +99,11 @@ const (
 	chkUntypedPostText                 // EIO4-POLL-13
 	chkPollDuringProbe                 // EIO4-UPG-4
 	chkPingAfterUpgrade                // EIO4-UPG-12
+	chkV3PongRejected                  // EIO3-HB-5
+	chkV3PingResets                    // EIO3-HB-3
+	chkV3Pong                          // EIO3-HB-1
+	chkV3PongEcho                      // EIO3-HB-4
+	chkV3BinaryPayload                 // EIO3-BIN-2
 
 	// Socket.IO, hook (5).
 	chkDecodeSIO                    // SIO5-REJ-* (err set)
@@ -139,6 +144,9 @@ const (
 	chkRecoveryWithAuth             // SRV-CSR-3
 	chkFreshPid                     // SRV-CSR-5
 	chkBroadcastAsEmit              // SRV-ROOM-7
+	chkV4ImplicitConnect            // SIO4-CONN-1
+	chkV4NamespaceQuery             // SIO4-NSP-2
+	chkV4RefusalData                // SIO4-ERR-2
 
 	// The fixture, hook (6).
 	chkFixOpenNamespaces      // FIX-CORE-7

@@ -26,6 +26,11 @@ type FixtureConfig struct {
 	Fault string
 	// Adapter is passed to Config.Adapter (a multi-node fixture).
 	Adapter AdapterFactory
+	// AllowEIO3 and Parser are passed to Config: the fixture then also
+	// serves Engine.IO 3 / Socket.IO protocol 4 clients (profile engineio
+	// [3, 4], FIX-PROF-6) or speaks the msgpack parser (FIX-PROF-2).
+	AllowEIO3 bool
+	Parser    string
 }
 
 // NewFixture returns the standard siotest fixture, core and extended
@@ -43,6 +48,8 @@ func NewFixture(cfg FixtureConfig) (*Server, error) {
 		CORS:              &CORS{Origins: []string{"*"}},
 		Fault:             cfg.Fault,
 		Adapter:           cfg.Adapter,
+		AllowEIO3:         cfg.AllowEIO3,
+		Parser:            cfg.Parser,
 	}
 	if cfg.Recovery {
 		c.Recovery = &Recovery{MaxDisconnectionDuration: cfg.MaxDisconnectionDuration}

@@ -12,6 +12,10 @@ import (
 // (EIO4-HB-4), so the period is PingInterval plus the round trip.
 
 func (s *session) startHeartbeat() {
+	if s.v3 {
+		s.startHeartbeatV3()
+		return
+	}
 	s.mu.Lock()
 	if s.state == stateOpen && s.hbTimer == nil {
 		s.hbTimer = time.AfterFunc(s.e.cfg.PingInterval, s.heartbeat)

@@ -127,6 +127,9 @@ func (n *Namespace) connect(c *client, p *sio.Packet) {
 			}
 		}
 	}
+	if c.v4 && saved == nil {
+		s.id = socketIDV4(n.name, c.s.id) // SIO4-ID-1
+	}
 	if !srv.apply(chkDistinctSID) {
 		s.id = c.s.id
 	}
@@ -140,7 +143,7 @@ func (n *Namespace) connect(c *client, p *sio.Packet) {
 				if !ok {
 					cerr = &ConnectError{Message: err.Error()}
 				}
-				c.refuse(n.name, cerr)
+				c.refuseMiddleware(n.name, cerr) // sio4.go
 				return
 			}
 		}
@@ -161,6 +164,11 @@ func (n *Namespace) connect(c *client, p *sio.Packet) {
 	n.mu.Unlock()
 
 	reply := func() {
+		if c.v4 {
+			pkt := connectReplyV4(n.name) // SIO4-CONN-3
+			c.send(&pkt, "")
+			return
+		}
 		// SIO5-CONN-2/3; with recovery also the pid (SRV-CSR-1).
 		data := rawjson.OrderedObject{{Key: "sid", Value: s.id}}
 		if s.pid != "" {

@@ -17,6 +17,11 @@ type output struct {
 	header   http.Header // polling responses
 	body     []byte      // polling: the payload, or "ok"
 	frames   []frame     // WebSocket: one frame per packet (EIO4-WS-1)
+	// Engine.IO revision 3 (eio3.go): the session's revision, whether the
+	// transport sends binary as base64, and the JSONP head of a JSONP poll.
+	v3    bool
+	b64   bool
+	jsonp []byte
 }
 
 type outputKind uint8
@@ -35,10 +40,14 @@ type frame struct {
 
 // output fills in the standard encoding of o and applies hook (2).
 func (e *engine) output(o *output) *output {
-	switch o.kind {
-	case outPayload:
+	switch {
+	case o.kind == outPayload && o.v3:
+		o.body = e.encodePayloadV3(o)
+	case o.kind == outPayload:
 		o.body = eio.AppendPayload(nil, o.pkts)
-	case outFrames:
+	case o.kind == outFrames && o.v3:
+		o.frames = wsFramesV3(o.pkts, o.b64)
+	case o.kind == outFrames:
 		o.frames = wsFrames(o.pkts)
 	}
 	if e.f.eioOut != nil {

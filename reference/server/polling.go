@@ -101,7 +101,7 @@ func (s *session) writePayload(w http.ResponseWriter, pkts []eio.Packet) {
 	h := w.Header()
 	h.Set("Content-Type", "text/plain; charset=UTF-8")
 	h.Set("Cache-Control", "no-store")
-	o := s.e.output(&output{kind: outPayload, pkts: pkts, header: h})
+	o := s.e.output(&output{kind: outPayload, pkts: pkts, header: h, v3: s.v3, b64: s.b64, jsonp: s.jsonp})
 	h.Set("Content-Length", strconv.Itoa(len(o.body)))
 	http.NewResponseController(w).SetWriteDeadline(time.Now().Add(writeWait))
 	w.WriteHeader(http.StatusOK)
@@ -142,7 +142,7 @@ func (s *session) serveData(w http.ResponseWriter, r *http.Request) {
 	// v4 clients always send text; Node rejects octet-stream (EIO4-POLL-12)
 	// and takes a body without Content-Type as text (EIO4-POLL-13).
 	ct := r.Header.Get("Content-Type")
-	if strings.HasPrefix(ct, "application/octet-stream") || ct == "" && !s.e.apply(chkUntypedPostText) {
+	if !s.v3 && (strings.HasPrefix(ct, "application/octet-stream") || ct == "" && !s.e.apply(chkUntypedPostText)) {
 		writeEmpty(w, http.StatusBadRequest)
 		s.close("transport error", closeForced)
 		return
@@ -181,7 +181,13 @@ func (s *session) serveData(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	pkts, derr := eio.DecodePayload(nil, body)
+	var pkts []eio.Packet
+	var derr error
+	if s.v3 {
+		pkts, derr = s.decodePostV3(ct, body) // EIO3-BIN-4, EIO3-JSONP-3
+	} else {
+		pkts, derr = eio.DecodePayload(nil, body)
+	}
 	if !s.e.apply(chkPostBinary) {
 		// b<base64> elements are lost (EIO4-ENC-4).
 		pkts = slices.DeleteFunc(pkts, func(p eio.Packet) bool { return p.Binary })
@@ -195,7 +201,9 @@ func (s *session) serveData(w http.ResponseWriter, r *http.Request) {
 	}
 	s.uncork()
 	s.inMu.Unlock()
-	if derr != nil && s.onDecodeError(derr) {
+	// Node ignores what follows a packet that closed the session (its
+	// socket is no longer open), the decode error included.
+	if derr != nil && s.isOpen() && s.onDecodeError(derr) {
 		// The spec letter: the invalid POST itself gets 400 (EIO4-POLL-8,
 		// REF-DEVIATION: Node answers ok).
 		writeEmpty(w, http.StatusBadRequest)

@@ -39,6 +39,13 @@ type session struct {
 	hs  handshakeInfo
 	app sessionHandler // set before the session is registered
 
+	// Engine.IO revision 3 (eio3.go), fixed at the handshake: v3 sessions,
+	// base64 binary for the polling transport (b64), and the JSONP head when
+	// it polls with JSONP (jsonp.go).
+	v3    bool
+	b64   bool
+	jsonp []byte
+
 	// inMu serialises the processing of incoming packets, so handlers of a
 	// connection run one at a time in wire order even while a POST and the
 	// WebSocket overlap during an upgrade.
@@ -74,6 +81,12 @@ func (s *session) transportName() string {
 		return "websocket"
 	}
 	return "polling"
+}
+
+func (s *session) isOpen() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.state == stateOpen
 }
 
 // packetCost is what a queued packet counts against MaxQueueBytes.
@@ -303,6 +316,9 @@ func stopTimer(t *time.Timer) {
 // onPacket handles one decoded packet from either transport; it reports
 // whether processing of the batch should go on.
 func (s *session) onPacket(p eio.Packet) bool {
+	if s.v3 {
+		return s.onPacketV3(p)
+	}
 	switch p.Type {
 	case eio.Pong:
 		s.onPong()

@@ -45,6 +45,10 @@ type wsConn struct {
 	// out after the close frame.
 	sendMu    sync.Mutex
 	closeSent bool
+
+	// b64: an Engine.IO 3 client asked for binary as base64 text frames
+	// (eio3.go, EIO3-BIN-5).
+	b64 bool
 }
 
 func (e *engine) accept(w http.ResponseWriter, r *http.Request) *wsConn {
@@ -52,7 +56,7 @@ func (e *engine) accept(w http.ResponseWriter, r *http.Request) *wsConn {
 	if err != nil {
 		return nil // the upgrader has answered
 	}
-	c := &wsConn{e: e, conn: conn, closed: make(chan struct{})}
+	c := &wsConn{e: e, conn: conn, closed: make(chan struct{}), b64: wantsBase64(r.URL.Query())}
 	e.mu.Lock()
 	e.conns[c] = struct{}{}
 	e.mu.Unlock()
@@ -216,7 +220,7 @@ func appendFrame(dst []byte, f frame) []byte {
 // sendNow writes pkts on c directly, for the probe answer (the probe has no
 // writer goroutine until the upgrade commits).
 func (c *wsConn) sendNow(s *session, pkts ...eio.Packet) error {
-	o := c.e.output(&output{ws: true, upgraded: s.isUpgraded(), kind: outFrames, pkts: pkts})
+	o := c.e.output(&output{ws: true, upgraded: s.isUpgraded(), kind: outFrames, pkts: pkts, v3: s.v3, b64: c.b64})
 	return c.write(o.frames)
 }
 
@@ -280,6 +284,7 @@ func (e *engine) handshakeWebSocket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.startHeartbeat()
+	s.app.onOpen()
 	e.goTracked(func() { s.readLoop(c) })
 	c.startWriter(s)
 }
@@ -322,9 +327,9 @@ func (s *session) readLoop(c *wsConn) {
 			return
 		}
 		binary := mt == websocket.BinaryMessage
-		p, derr := eio.DecodePacket(data, binary)
+		p, derr := s.codec().DecodePacket(data, binary)
 		pkts := []eio.Packet{p}
-		if derr == nil && !binary && bytes.IndexByte(data, eio.RecordSeparator) >= 0 && !s.e.apply(chkWholeFrame) {
+		if derr == nil && !binary && !s.v3 && bytes.IndexByte(data, eio.RecordSeparator) >= 0 && !s.e.apply(chkWholeFrame) {
 			// A text frame is one packet, U+001E or not (EIO4-ENC-10).
 			pkts, derr = eio.DecodePayload(nil, data)
 		}
@@ -395,7 +400,7 @@ func (s *session) flushOnce(c *wsConn) bool {
 	upgraded := s.upgraded
 	s.mu.Unlock()
 	if len(pkts) > 0 {
-		o := s.e.output(&output{ws: true, upgraded: upgraded, kind: outFrames, pkts: pkts})
+		o := s.e.output(&output{ws: true, upgraded: upgraded, kind: outFrames, pkts: pkts, v3: s.v3, b64: c.b64})
 		if err := c.write(o.frames); err != nil {
 			s.close("transport error", closeForced)
 			return false
