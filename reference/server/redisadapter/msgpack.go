@@ -146,14 +146,16 @@ func encodeStrings(e *msgpack.Encoder, ss []string) {
 }
 
 // encodeNumber writes a JavaScript number as notepack does: integers in
-// their smallest form, anything else as float 64. notepack mangles
-// integers from 2^63 on; those are written as float 64, which decodes to
-// the same number.
+// their smallest form, anything else as float 64. notepack garbles
+// integers from 2^64 on and below -2^63 (it truncates the high word to 32
+// bits: 1e20 arrives as 7766279631452242000, 1e300 as 0); those are
+// written as float 64, which every decoder reads as the number sent.
 func encodeNumber(e *msgpack.Encoder, f float64) error {
-	if f == math.Trunc(f) && !math.IsInf(f, 0) && f >= -(1<<63) && f < 1<<63 {
-		if f >= 0 {
-			return e.EncodeUint(uint64(f))
-		}
+	switch {
+	case f != math.Trunc(f) || math.IsInf(f, 0):
+	case f >= 0 && f < 1<<64:
+		return e.EncodeUint(uint64(f))
+	case f < 0 && f >= -(1<<63):
 		return e.EncodeInt(int64(f))
 	}
 	return e.EncodeFloat64(f)

@@ -162,12 +162,13 @@ func TestTextDecodesAsSent(t *testing.T) {
 	}
 }
 
-// TestLargeIntegers: notepack.io garbles integers from 2^63 on (it shifts a
-// float as a 32-bit int); the Go adapter writes them as float 64 instead,
-// which both sides read back as the same number.
+// TestLargeIntegers: notepack.io garbles integers from 2^64 on and below
+// -2^63 (1e20 decodes as 7766279631452242000, 1e300 as 0: it truncates the
+// high word to 32 bits); the Go adapter writes them as float 64 instead,
+// which both sides read back as the number sent.
 func TestLargeIntegers(t *testing.T) {
 	t.Parallel()
-	for _, f := range []float64{1 << 63, 1e300, -(1 << 64), math.MaxFloat64} {
+	for _, f := range []float64{1 << 63, 1<<64 - 2048, 1 << 64, 1e20, 1e300, -(1 << 63), -(1 << 64), math.MaxFloat64} {
 		var buf bytes.Buffer
 		if err := encodeNumber(msgpack.NewEncoder(&buf), f); err != nil {
 			t.Fatal(err)
