@@ -33,9 +33,14 @@ server disconnects, disconnect reasons, middleware and binary echo.
 
 It prints "listening on http://ADDR" once it accepts connections and stops
 cleanly on SIGINT or SIGTERM. --fault breaks one protocol rule on purpose, so
-that a conformance check can be seen failing; --list-faults lists them.`,
+that a conformance check can be seen failing; --list-faults lists them.
+--allow-eio3 also serves Engine.IO 3 / Socket.IO protocol 4 clients (socket.io
+2.x) as socket.io 4.8.4 does with allowEIO3; --parser msgpack speaks
+socket.io-msgpack-parser 3.0.2 instead of the text parser.`,
 		Example: `  siotest serve --addr 127.0.0.1:3000
   siotest serve --fault wrong-ack-id
+  siotest serve --allow-eio3
+  siotest serve --parser msgpack
   siotest serve --list-faults
   siotest serve --addr 127.0.0.1:0 --redis redis://127.0.0.1:6379`,
 		Args: cobra.NoArgs,
@@ -96,6 +101,8 @@ that a conformance check can be seen failing; --list-faults lists them.`,
 	f.DurationVar(&cfg.ConnectTimeout, "connect-timeout", 0, "connect timeout (default 1s)")
 	f.DurationVar(&cfg.UpgradeTimeout, "upgrade-timeout", 0, "upgrade timeout (default 10s)")
 	f.BoolVar(&cfg.Recovery, "recovery", false, "enable connection state recovery")
+	f.BoolVar(&cfg.AllowEIO3, "allow-eio3", false, "also serve Engine.IO 3 / Socket.IO protocol 4 clients (Node's allowEIO3; profile engineio [3, 4])")
+	f.StringVar(&cfg.Parser, "parser", "default", "Socket.IO parser: default or msgpack (socket.io-msgpack-parser 3.0.2)")
 	f.StringVar(&redisURL, "redis", "", "join a cluster over Redis (redis://HOST:PORT), speaking @socket.io/redis-adapter 8.3.0's protocol")
 	return cmd
 }
