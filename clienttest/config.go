@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/siotest/siotest/reports/results"
 )
 
 // Config is one client-test run: the address to serve on, the server's
@@ -48,6 +50,9 @@ type Config struct {
 	Ready func(url string)
 	// Progress, when set, receives one line per phase and per check.
 	Progress func(format string, a ...any)
+	// Trace, when set, receives the wire trace of the whole conversation
+	// at the end (results only keep the traces of failures).
+	Trace func([]results.Event)
 }
 
 // Contract values (fixtures/CLIENT.md).

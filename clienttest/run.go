@@ -61,6 +61,9 @@ func Run(ctx context.Context, cfg Config) (*results.Run, error) {
 		b.trace.Note("the run hit its timeout (%v)", cfg.Timeout)
 	}
 	e.shutdown()
+	if cfg.Trace != nil {
+		cfg.Trace(b.trace.Events())
+	}
 	run := &results.Run{
 		SchemaVersion: results.SchemaVersion,
 		Tool:          "siotest client-test",

@@ -522,6 +522,8 @@ func (sc *script) buffered(s *session) {
 func (sc *script) pingTimeout(s *session) *session {
 	sc.b.phase("ping timeout (the server stops pinging)")
 	sc.await(sc.step(), func(e *event) bool { return e.kind == evUpgraded && e.s == s })
+	// One answered ping first, so that "the last ping" is a real one.
+	sc.waitFor(time.Now().Add(sc.cfg.PingInterval+sc.cfg.PingTimeout+sc.cfg.Slack), func() bool { return s.pongCount() >= 1 })
 	last := s.silence()
 	if last.IsZero() {
 		last = s.opened

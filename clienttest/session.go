@@ -413,6 +413,9 @@ func (s *session) readLoop(c *wsConn) {
 			continue
 		}
 		if err != nil {
+			if s.isClosed() {
+				return // siotest closed it; the read error is our own
+			}
 			why := closeText(err)
 			b.trace.Add(results.Event{Conn: c.name, Dir: "in", Kind: "ws-close", Data: why})
 			s.clientClosed("WebSocket " + why)

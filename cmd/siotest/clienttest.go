@@ -5,25 +5,28 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
 
 	"github.com/siotest/siotest/clienttest"
 	"github.com/siotest/siotest/reports"
+	"github.com/siotest/siotest/reports/results"
 	"github.com/spf13/cobra"
 )
 
 type clientTestFlags struct {
 	cfg                       clienttest.Config
 	junit, jsonPath, htmlPath string
+	tracePath                 string
 	list                      bool
 }
 
 func newClientTestCmd() *cobra.Command {
 	var f clientTestFlags
 	cmd := &cobra.Command{
-		Use:   "client-test --listen HOST:PORT [--junit FILE] [--json FILE] [--html FILE] [--timeout D] [--strict]",
+		Use:   "client-test --listen HOST:PORT [--junit FILE] [--json FILE] [--html FILE] [--trace FILE] [--timeout D] [--strict]",
 		Short: "Serve Engine.IO 4 / Socket.IO 5 and check the wire behaviour of a client",
 		Long: `Turn the tables: siotest serves Engine.IO 4 / Socket.IO 5 on --listen (path
 /socket.io/), you run your client library against it, and siotest checks what
@@ -60,6 +63,7 @@ did, 2 for usage errors and when no client connected before --wait.`,
 	fl.DurationVar(&f.cfg.ReconnectionDelay, "reconnection-delay", clienttest.DefaultReconnectionDelay, "the client's reconnectionDelay (fixtures/CLIENT.md)")
 	fl.DurationVar(&f.cfg.ReconnectionDelayMax, "reconnection-delay-max", clienttest.DefaultReconnectionDelayMax, "the client's reconnectionDelayMax")
 	fl.Float64Var(&f.cfg.RandomizationFactor, "randomization-factor", clienttest.DefaultRandomizationFactor, "the client's randomizationFactor (0 to 1)")
+	fl.StringVar(&f.tracePath, "trace", "", "write the wire trace of the whole conversation to FILE, one line per event")
 	fl.BoolVar(&f.list, "list", false, "list the checks and exit")
 	return cmd
 }
@@ -91,6 +95,17 @@ func runClientTest(cmd *cobra.Command, f *clientTestFlags) error {
 		fmt.Fprintf(errw, "siotest: waiting up to %v for a client of %s/socket.io/ (contract: fixtures/CLIENT.md)\n", cfg.Wait, url)
 	}
 	cfg.Progress = func(format string, a ...any) { fmt.Fprintf(errw, "siotest: "+format+"\n", a...) }
+	var traceErr error
+	if f.tracePath != "" {
+		cfg.Trace = func(events []results.Event) {
+			var b strings.Builder
+			for _, e := range events {
+				b.WriteString(reports.TraceLine(e))
+				b.WriteByte('\n')
+			}
+			traceErr = os.WriteFile(f.tracePath, []byte(b.String()), 0o644)
+		}
+	}
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	run, err := clienttest.Run(ctx, cfg)
@@ -99,6 +114,9 @@ func runClientTest(cmd *cobra.Command, f *clientTestFlags) error {
 			return usageErr("%v", err)
 		}
 		return usageErr("client-test: %v", err)
+	}
+	if traceErr != nil {
+		return usageErr("%v", traceErr)
 	}
 	rf := runFlags{jsonPath: f.jsonPath, htmlPath: f.htmlPath}
 	if err := writeReports(run, &rf); err != nil {
