@@ -20,6 +20,7 @@ const maxInput = 64 << 20
 
 type codecFlags struct {
 	proto   string
+	parser  string
 	payload bool
 	binary  bool
 	strict  bool
@@ -27,26 +28,59 @@ type codecFlags struct {
 }
 
 func (f *codecFlags) register(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&f.proto, "proto", "", "protocol: eio4 (Engine.IO packet or payload) or sio5 (Socket.IO packet)")
-	cmd.Flags().BoolVar(&f.payload, "payload", false, "eio4: a long-polling body (packets joined by 0x1e) instead of one WebSocket frame")
+	cmd.Flags().StringVar(&f.proto, "proto", "", "protocol: eio4 or eio3 (Engine.IO packet or payload), sio5 or sio4 (Socket.IO packet)")
+	cmd.Flags().StringVar(&f.parser, "parser", "default", "Socket.IO parser: default (text) or msgpack (socket.io-msgpack-parser: one binary message)")
+	cmd.Flags().BoolVar(&f.payload, "payload", false, "eio4/eio3: a long-polling body instead of one WebSocket frame")
 	cmd.Flags().BoolVar(&f.strict, "strict", false, "judge by the written specification instead of the official decoder")
 }
 
 func (f *codecFlags) check() error {
 	switch f.proto {
-	case "eio4", "sio5":
+	case "eio4", "eio3", "sio5", "sio4":
 	case "":
-		return usageErr("--proto is required (eio4 or sio5)")
+		if f.parser != "msgpack" {
+			return usageErr("--proto is required (eio4, eio3, sio5 or sio4)")
+		}
+		f.proto = "sio5"
 	default:
-		return usageErr("unknown --proto %q (want eio4 or sio5)", f.proto)
+		return usageErr("unknown --proto %q (want eio4, eio3, sio5 or sio4)", f.proto)
 	}
-	if f.proto == "sio5" && (f.payload || f.binary) {
-		return usageErr("--payload and --binary go with --proto eio4")
+	switch f.parser {
+	case "default":
+	case "msgpack":
+		if !f.socketIO() {
+			return usageErr("--parser msgpack goes with --proto sio5 or sio4")
+		}
+	default:
+		return usageErr("unknown --parser %q (want default or msgpack)", f.parser)
 	}
-	if f.payload && f.binary {
-		return usageErr("--payload and --binary exclude each other: a polling body is text")
+	if f.socketIO() && (f.payload || f.binary) {
+		return usageErr("--payload and --binary go with --proto eio4 or eio3")
+	}
+	if f.payload && f.binary && f.proto != "eio3" {
+		return usageErr("--payload and --binary exclude each other in eio4: a polling body is text")
 	}
 	return nil
+}
+
+func (f *codecFlags) socketIO() bool { return f.proto == "sio5" || f.proto == "sio4" }
+
+// eioCodec is the Engine.IO codec the flags select.
+func (f *codecFlags) eioCodec() eio.Codec {
+	c := eio.Codec{Version: eio.V4, Strict: f.strict}
+	if f.proto == "eio3" {
+		c.Version = eio.V3
+	}
+	return c
+}
+
+// sioCodec is the Socket.IO text codec the flags select.
+func (f *codecFlags) sioCodec() sio.Codec {
+	c := sio.Codec{Strict: f.strict}
+	if f.proto == "sio4" {
+		c.Revision = sio.V4
+	}
+	return c
 }
 
 // readInput reads a file ("-" or none: stdin), bounded.
@@ -97,15 +131,21 @@ func trimNewline(b []byte) []byte {
 func newDecodeCmd() *cobra.Command {
 	var f codecFlags
 	cmd := &cobra.Command{
-		Use:   "decode --proto eio4|sio5 [--payload] [--binary] [--strict] [FILE [ATTACHMENT...]]",
+		Use:   "decode --proto eio4|eio3|sio5|sio4 [--parser msgpack] [--payload] [--binary] [--strict] [FILE [ATTACHMENT...]]",
 		Short: "Show what a captured frame or polling body means",
 		Long: `Decode one Engine.IO or Socket.IO packet, as captured in a browser's devtools,
 and print it as one JSON document.
 
   --proto eio4            one packet as sent in a WebSocket frame (--binary: a binary frame)
   --proto eio4 --payload  a long-polling body
+  --proto eio3            Engine.IO revision 3 (Socket.IO 2.x): a frame (--binary: the
+                          first byte is the packet type), a length-prefixed text body
+                          (--payload) or an XHR2 binary body (--payload --binary)
   --proto sio5            one Socket.IO packet without the Engine.IO "4" prefix;
                           further files are its binary attachments, in order
+  --proto sio4            the same for Socket.IO revision 4 (socket.io-parser 3.4.x)
+  --parser msgpack        one socket.io-msgpack-parser message (the binary Engine.IO
+                          message); binary values print as {"base64":"..."}
 
 Input is FILE, or standard input when FILE is absent or "-". One trailing newline
 is dropped from text input unless --raw is given. Binary values print as
@@ -120,20 +160,23 @@ and exits 1.`,
 			if err := f.check(); err != nil {
 				return err
 			}
-			if f.proto == "eio4" && len(args) > 1 {
-				return usageErr("attachments go with --proto sio5")
+			if (!f.socketIO() || f.parser == "msgpack") && len(args) > 1 {
+				return usageErr("attachments go with --proto sio5 or sio4 and the default parser")
 			}
 			_, in, err := readFirstArg(cmd, args)
 			if err != nil {
 				return err
 			}
-			if !f.binary && !f.raw {
+			if !f.binary && !f.raw && f.parser != "msgpack" {
 				in = trimNewline(in)
 			}
 			var out []byte
-			if f.proto == "eio4" {
+			switch {
+			case !f.socketIO():
 				out, err = decodeEIO(in, &f)
-			} else {
+			case f.parser == "msgpack":
+				out, err = decodeMsgpack(in, f.strict)
+			default:
 				var atts [][]byte
 				for _, a := range attachmentArgs(args) {
 					b, err := readInput(cmd, a)
@@ -142,7 +185,7 @@ and exits 1.`,
 					}
 					atts = append(atts, b)
 				}
-				out, err = decodeSIO(in, atts, f.strict)
+				out, err = decodeSIO(in, atts, f.sioCodec())
 			}
 			if err != nil {
 				return err
@@ -152,7 +195,7 @@ and exits 1.`,
 		},
 	}
 	f.register(cmd)
-	cmd.Flags().BoolVar(&f.binary, "binary", false, "eio4: the frame was a binary WebSocket frame")
+	cmd.Flags().BoolVar(&f.binary, "binary", false, "eio4/eio3: the frame was a binary WebSocket frame (eio3 with --payload: an XHR2 body)")
 	cmd.Flags().BoolVar(&f.raw, "raw", false, "keep a trailing newline as part of the input")
 	return cmd
 }
@@ -166,10 +209,7 @@ func attachmentArgs(args []string) []string {
 }
 
 func decodeEIO(in []byte, f *codecFlags) ([]byte, error) {
-	c := eio.Default
-	if f.strict {
-		c = eio.Strict
-	}
+	c := f.eioCodec()
 	if !f.payload {
 		p, err := c.DecodePacket(in, f.binary)
 		if err != nil {
@@ -177,7 +217,13 @@ func decodeEIO(in []byte, f *codecFlags) ([]byte, error) {
 		}
 		return wirejson.AppendEIO(nil, p), nil
 	}
-	pkts, err := c.DecodePayload(nil, in)
+	var pkts []eio.Packet
+	var err error
+	if f.binary {
+		pkts, err = c.DecodeBinaryPayload(nil, in)
+	} else {
+		pkts, err = c.DecodePayload(nil, in)
+	}
 	if err != nil {
 		return nil, failErr("%v", err)
 	}
@@ -191,11 +237,11 @@ func decodeEIO(in []byte, f *codecFlags) ([]byte, error) {
 	return append(out, ']'), nil
 }
 
-func decodeSIO(in []byte, atts [][]byte, strict bool) ([]byte, error) {
-	d := sio.Decoder{Codec: sio.Codec{Strict: strict}}
+func decodeSIO(in []byte, atts [][]byte, c sio.Codec) ([]byte, error) {
+	d := sio.Decoder{Codec: c}
 	p, done, err := d.DecodeText(in)
 	if err != nil {
-		return nil, failErr("%v%s", err, engineIOHint(in, strict))
+		return nil, failErr("%v%s", err, engineIOHint(in, c))
 	}
 	for i, a := range atts {
 		if done {
@@ -212,11 +258,11 @@ func decodeSIO(in []byte, atts [][]byte, strict bool) ([]byte, error) {
 }
 
 // engineIOHint notices input pasted with its Engine.IO "4" prefix.
-func engineIOHint(in []byte, strict bool) string {
+func engineIOHint(in []byte, c sio.Codec) string {
 	if len(in) < 2 || in[0] != '4' {
 		return ""
 	}
-	if _, _, err := (sio.Codec{Strict: strict}).DecodePacket(in[1:]); err == nil {
+	if _, _, err := c.DecodePacket(in[1:]); err == nil {
 		return ` (the input starts with the Engine.IO message type "4": drop it, or use --proto eio4)`
 	}
 	return ""
@@ -226,7 +272,7 @@ func newEncodeCmd() *cobra.Command {
 	var f codecFlags
 	var attPrefix string
 	cmd := &cobra.Command{
-		Use:   "encode --proto eio4|sio5 [--payload] [--attachments PREFIX] [FILE]",
+		Use:   "encode --proto eio4|eio3|sio5|sio4 [--parser msgpack] [--payload] [--binary] [--attachments PREFIX] [FILE]",
 		Short: "Write the wire form of a packet given as JSON",
 		Long: `Encode the JSON that "siotest decode" prints back into its wire form.
 
@@ -236,7 +282,13 @@ func newEncodeCmd() *cobra.Command {
   --proto sio5            {"type":"EVENT","nsp":"/","id":1,"data":[...]} -> the
                           Socket.IO text packet; EVENT/ACK data holding
                           {"base64":"..."} values becomes BINARY_EVENT/BINARY_ACK and
-                          each attachment is written to PREFIX0.bin, PREFIX1.bin...`,
+                          each attachment is written to PREFIX0.bin, PREFIX1.bin...
+  --proto eio3            as eio4 in Engine.IO revision 3: a binary packet is written
+                          with its type byte; --payload writes a length-prefixed
+                          text body (binary as b4<base64>), --payload --binary an
+                          XHR2 body
+  --proto sio4            as sio5 (the text form of revision 4 is the same)
+  --parser msgpack        the socket.io-msgpack-parser message, written raw`,
 		Example: `  echo '{"type":"message","data":"hello"}' | siotest encode --proto eio4
   echo '[{"type":"ping"},{"type":"message","data":{"base64":"AQID"}}]' | siotest encode --proto eio4 --payload
   echo '{"type":"EVENT","nsp":"/chat","data":["up",{"base64":"AQID"}]}' | siotest encode --proto sio5 --attachments att`,
@@ -253,9 +305,12 @@ func newEncodeCmd() *cobra.Command {
 				return usageErr("%s: %v", displayName(name), err)
 			}
 			var out []byte
-			if f.proto == "eio4" {
-				out, err = encodeEIO(in, f.payload)
-			} else {
+			switch {
+			case !f.socketIO():
+				out, err = encodeEIO(in, &f)
+			case f.parser == "msgpack":
+				out, err = encodeMsgpack(in)
+			default:
 				out, err = encodeSIO(in, attPrefix)
 			}
 			if err != nil {
@@ -266,7 +321,8 @@ func newEncodeCmd() *cobra.Command {
 		},
 	}
 	f.register(cmd)
-	cmd.Flags().StringVar(&attPrefix, "attachments", "", "sio5: write binary attachments to PREFIX0.bin, PREFIX1.bin, ...")
+	cmd.Flags().StringVar(&attPrefix, "attachments", "", "sio5/sio4: write binary attachments to PREFIX0.bin, PREFIX1.bin, ...")
+	cmd.Flags().BoolVar(&f.binary, "binary", false, "eio3 with --payload: write an XHR2 binary body")
 	return cmd
 }
 
@@ -321,8 +377,12 @@ func eioFromJSON(raw []byte) (eio.Packet, error) {
 	return p, nil
 }
 
-func encodeEIO(in []byte, payload bool) ([]byte, error) {
-	if !payload {
+func encodeEIO(in []byte, f *codecFlags) ([]byte, error) {
+	c := f.eioCodec()
+	if f.binary && !f.payload {
+		return nil, usageErr("--binary goes with --proto eio3 --payload (a binary packet is written raw already)")
+	}
+	if !f.payload {
 		if rawjson.KindOf(in) != rawjson.Object {
 			return nil, usageErr("want a JSON object (a packet)")
 		}
@@ -330,7 +390,7 @@ func encodeEIO(in []byte, payload bool) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		return eio.AppendPacket(nil, p), nil
+		return c.AppendPacket(nil, p), nil
 	}
 	if rawjson.KindOf(in) != rawjson.Array {
 		return nil, usageErr("--payload wants a JSON array of packets")
@@ -347,10 +407,13 @@ func encodeEIO(in []byte, payload bool) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(pkts) == 0 {
+	if len(pkts) == 0 && c.Version == eio.V4 {
 		return nil, usageErr("a payload holds at least one packet (EIO4-ENC-8)")
 	}
-	return eio.AppendPayload(nil, pkts), nil
+	if f.binary {
+		return c.AppendBinaryPayload(nil, pkts), nil
+	}
+	return c.AppendPayload(nil, pkts), nil
 }
 
 func encodeSIO(in []byte, attPrefix string) ([]byte, error) {

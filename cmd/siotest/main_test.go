@@ -53,6 +53,21 @@ func TestDecodeEncode(t *testing.T) {
 		{"encode sio5 needs attachment prefix", `{"type":"EVENT","data":["a",{"base64":"AQID"}]}`, []string{"encode", "--proto", "sio5"}, 2, "", "--attachments"},
 		{"encode bad json", `{"type":`, []string{"encode", "--proto", "sio5"}, 2, "", "invalid JSON"},
 		{"encode unknown type", `{"type":"PING"}`, []string{"encode", "--proto", "sio5"}, 2, "", "unknown Socket.IO packet type"},
+		{"eio3 payload", "6:b4AQID2:40", []string{"decode", "--proto", "eio3", "--payload"}, 0, `[{"type":"message","data":{"base64":"AQID"}},{"type":"message","data":"0"}]`, ""},
+		{"eio3 payload counts UTF-16 units", "3:4🎉", []string{"decode", "--proto", "eio3", "--payload"}, 0, "\"data\":\"🎉\"", ""},
+		{"eio3 bad length", "5:42[\"x\"]", []string{"decode", "--proto", "eio3", "--payload"}, 1, "", "EIO3-ENC-3"},
+		{"eio3 xhr2 payload", "\x00\x02\xff40\x01\x04\xff\x04\x01\x02\x03", []string{"decode", "--proto", "eio3", "--payload", "--binary"}, 0, `[{"type":"message","data":"0"},{"type":"message","data":{"base64":"AQID"}}]`, ""},
+		{"eio3 binary frame has a type byte", "\x04\x01\x02", []string{"decode", "--proto", "eio3", "--binary"}, 0, `{"type":"message","data":{"base64":"AQI="}}`, ""},
+		{"sio4 error string", `4/admin,"Not authorized"`, []string{"decode", "--proto", "sio4"}, 0, `"nsp":"/admin","data":"Not authorized"`, ""},
+		{"sio4 strict connect payload", `0{"a":1}`, []string{"decode", "--proto", "sio4", "--strict"}, 1, "", "SIO4-"},
+		{"encode eio3 payload", `[{"type":"message","data":"€"},{"type":"message","data":{"base64":"AQID"}}]`, []string{"encode", "--proto", "eio3", "--payload"}, 0, "2:4€6:b4AQID", ""},
+		{"encode eio3 xhr2", `[{"type":"message","data":{"base64":"AQID"}}]`, []string{"encode", "--proto", "eio3", "--payload", "--binary"}, 0, "\x01\x04\xff\x04\x01\x02\x03", ""},
+		{"encode msgpack", `{"type":"EVENT","nsp":"/","data":["x"]}`, []string{"encode", "--parser", "msgpack"}, 0, "\x83\xa4type\x02\xa4data\x91\xa1x\xa3nsp\xa1/", ""},
+		{"decode msgpack", "\x83\xa4type\x02\xa4data\x92\xa1x\xc4\x01\x07\xa3nsp\xa1/", []string{"decode", "--parser", "msgpack"}, 0, `{"type":"EVENT","nsp":"/","data":["x",{"base64":"Bw=="}]}`, ""},
+		{"decode msgpack text", "42[\"x\"]", []string{"decode", "--parser", "msgpack"}, 1, "", "SRV-MP-"},
+		{"encode msgpack binary type", `{"type":"BINARY_EVENT","data":["x"]}`, []string{"encode", "--parser", "msgpack"}, 2, "", "no BINARY_* types"},
+		{"msgpack needs socket.io", "", []string{"decode", "--proto", "eio4", "--parser", "msgpack"}, 2, "", "--parser msgpack goes with"},
+		{"eio4 payload and binary", "", []string{"decode", "--proto", "eio4", "--payload", "--binary"}, 2, "", "exclude each other"},
 		{"missing proto", "", []string{"decode"}, 2, "", "--proto is required"},
 		{"bad proto", "", []string{"decode", "--proto", "eio9"}, 2, "", "unknown --proto"},
 		{"unknown flag", "", []string{"decode", "--nope"}, 2, "", "unknown flag"},
@@ -99,6 +114,8 @@ func TestDecodeNeverPanics(t *testing.T) {
 		for _, args := range [][]string{
 			{"decode", "--proto", "eio4"}, {"decode", "--proto", "eio4", "--payload"}, {"decode", "--proto", "eio4", "--binary"},
 			{"decode", "--proto", "sio5"}, {"decode", "--proto", "sio5", "--strict"}, {"encode", "--proto", "eio4"}, {"encode", "--proto", "sio5"},
+			{"decode", "--proto", "eio3"}, {"decode", "--proto", "eio3", "--payload"}, {"decode", "--proto", "eio3", "--payload", "--binary"},
+			{"decode", "--proto", "sio4"}, {"decode", "--parser", "msgpack"}, {"encode", "--proto", "eio3", "--payload"}, {"encode", "--parser", "msgpack"},
 		} {
 			if code, _, _ := runCLI(t, in, args...); code > 2 {
 				t.Errorf("%v on %q: exit %d", args, in, code)
