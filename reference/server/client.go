@@ -9,6 +9,7 @@ import (
 	"github.com/siotest/siotest/reference/eio"
 	"github.com/siotest/siotest/reference/rawjson"
 	"github.com/siotest/siotest/reference/sio"
+	"github.com/siotest/siotest/reference/siomsgpack"
 )
 
 // client is the Socket.IO side of one Engine.IO session: it reassembles
@@ -20,7 +21,8 @@ type client struct {
 	dec sio.Decoder // used only under s.inMu
 
 	mu      sync.Mutex
-	sockets map[string]*Socket // by namespace
+	mp      *siomsgpack.Decoder // the msgpack parser (msgpack.go), nil for the default one
+	sockets map[string]*Socket  // by namespace
 	seq     uint64             // join counter, to keep Node's namespace order
 	joined  bool               // a namespace was joined once (SRV-CT-4)
 	// v4: the session speaks Engine.IO 3, so this client speaks Socket.IO
@@ -33,6 +35,9 @@ type client struct {
 func (srv *Server) newClient(s *session) sessionHandler {
 	c := &client{srv: srv, s: s, sockets: make(map[string]*Socket), v4: s.v3}
 	c.dec.Codec = sio.Default
+	if srv.msgpack() {
+		c.mp = &siomsgpack.Decoder{}
+	}
 	if !srv.apply(chkAttachmentCap) {
 		c.dec.MaxAttachments = 1000 // far above Node's 10, still bounded
 	}
@@ -78,7 +83,9 @@ func (c *client) onMessage(m eio.Packet) {
 		done bool
 		err  error
 	)
-	if m.Binary {
+	if c.mp != nil {
+		p, done, err = c.decodeMsgpack(m)
+	} else if m.Binary {
 		p, done, err = c.dec.DecodeBinary(m.Data)
 		if err == nil && done {
 			// The spec letter: a placeholder num is an integer (SIO5-BIN-5,
@@ -164,6 +171,10 @@ func (c *client) connect(name string, p *sio.Packet) {
 // refuse answers CONNECT_ERROR; the connection stays (SRV-MW-3), and the
 // connect timer keeps running (SRV-CT-3).
 func (c *client) refuse(name string, cerr *ConnectError) {
+	if c.mp != nil {
+		c.refuseMsgpack(name, cerr, mpRefusedNamespace)
+		return
+	}
 	if !c.srv.apply(chkConnectErrorNamespace) {
 		name = sio.MainNamespace
 	}

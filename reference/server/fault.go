@@ -147,6 +147,8 @@ const (
 	chkV4ImplicitConnect            // SIO4-CONN-1
 	chkV4NamespaceQuery             // SIO4-NSP-2
 	chkV4RefusalData                // SIO4-ERR-2
+	chkMPTextRejected               // SRV-MP-5
+	chkMPCheckPacket                // SRV-MP-4 (err set)
 
 	// The fixture, hook (6).
 	chkFixOpenNamespaces      // FIX-CORE-7

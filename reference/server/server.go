@@ -145,6 +145,14 @@ func (srv *Server) forget(c *client) {
 // numbers). Hook (4) sees every packet.
 func (srv *Server) encode(p *sio.Packet, idText string) []eio.Packet {
 	std := func(p *sio.Packet) []eio.Packet { return encodePacket(p, idText) }
+	if srv.msgpack() {
+		std = func(p *sio.Packet) []eio.Packet { return encodeMsgpack(p, mpStandard) } // msgpack.go
+	}
+	return srv.encodeWith(p, std)
+}
+
+// encodeWith encodes p with std, through hook (4).
+func (srv *Server) encodeWith(p *sio.Packet, std func(*sio.Packet) []eio.Packet) []eio.Packet {
 	if srv.f.sioOut != nil {
 		return srv.f.sioOut(p, std)
 	}

@@ -71,6 +71,10 @@ func connectReplyV4(nsp string) sio.Packet {
 // and the message otherwise (SIO4-ERR-2), so the fixture's refusal is
 // 44/protected,{"reason":"invalid token"}.
 func (c *client) refuseMiddleware(name string, cerr *ConnectError) {
+	if c.mp != nil {
+		c.refuseMsgpack(name, cerr, mpStandard) // msgpack.go
+		return
+	}
 	if !c.v4 {
 		c.refuse(name, cerr)
 		return
