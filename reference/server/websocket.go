@@ -45,6 +45,7 @@ type wsConn struct {
 	// out after the close frame.
 	sendMu    sync.Mutex
 	closeSent bool
+	wdSet     time.Time // when the write deadline was last moved
 
 	// b64: an Engine.IO 3 client asked for binary as base64 text frames
 	// (eio3.go, EIO3-BIN-5).
@@ -181,7 +182,12 @@ func (c *wsConn) write(frames []frame) error {
 	err := websocket.ErrCloseSent
 	if !c.closeSent {
 		nc := c.conn.NetConn()
-		nc.SetWriteDeadline(time.Now().Add(writeWait))
+		// Every write ends within writeWait of the deadline's last move,
+		// which is at most a second old.
+		if now := time.Now(); now.Sub(c.wdSet) >= time.Second {
+			nc.SetWriteDeadline(now.Add(writeWait))
+			c.wdSet = now
+		}
 		_, err = nc.Write(buf)
 	}
 	c.sendMu.Unlock()
@@ -299,13 +305,13 @@ func (c *wsConn) drain() {
 	}
 }
 
-// readDeadline is a safety net: the heartbeat normally ends a silent
+// readDeadlineFrom is a safety net: the heartbeat normally ends a silent
 // connection long before. It bounds how long a WebSocket may stay silent before the
 // server gives up on the peer. A live client pongs every pingInterval; a
 // probe is closed by the upgrade timer (EIO4-UPG-9), so the deadline stays
 // well clear of it and never stands in for that timer.
-func (e *engine) readDeadline() time.Time {
-	return time.Now().Add(2*(e.cfg.PingInterval+e.cfg.PingTimeout) + 2*e.cfg.UpgradeTimeout)
+func (e *engine) readDeadlineFrom(now time.Time) time.Time {
+	return now.Add(2*(e.cfg.PingInterval+e.cfg.PingTimeout) + 2*e.cfg.UpgradeTimeout)
 }
 
 // readLoop reads c for its whole life: as an upgrade probe first if it is
@@ -319,8 +325,14 @@ func (s *session) readLoop(c *wsConn) {
 	} else {
 		c.conn.SetReadLimit(4 * s.e.cfg.MaxHTTPBufferSize)
 	}
+	var deadlineSet time.Time
 	for {
-		c.conn.SetReadDeadline(s.e.readDeadline())
+		// The deadline is minutes away; moving it once a second is enough
+		// and saves a timer update per message.
+		if now := time.Now(); now.Sub(deadlineSet) >= time.Second {
+			c.conn.SetReadDeadline(s.e.readDeadlineFrom(now))
+			deadlineSet = now
+		}
 		mt, data, err := c.conn.ReadMessage()
 		if err != nil {
 			s.onReadError(c, err)
