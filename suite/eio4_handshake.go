@@ -2,7 +2,6 @@ package suite
 
 import (
 	"net/http"
-	"slices"
 	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -69,9 +68,7 @@ var _ = Describe("EIO4 handshake", func() {
 		} {
 			It("EIO4-HS-7 rejects "+c.desc+" with HTTP 400", harness.Rule("EIO4-HS-7"), func(ctx SpecContext) {
 				s := harness.Begin(ctx)
-				if c.query == harness.Query("EIO", "3", "transport", "polling") && slices.Contains(s.T.Profile.EngineIO, 3) {
-					Skip("the target speaks Engine.IO 3 (profile engineio)")
-				}
+				skipIfEIO3Takes(s, c.query)
 				r := s.Do(harness.Request{RawQuery: c.query})
 				Expect(s.ExpectHTTPError(r, 400, -1)).To(Succeed())
 			}, limit)
@@ -202,6 +199,7 @@ var _ = Describe("EIO4 handshake", func() {
 			// completes the upgrade and writes a raw HTTP 400 into the stream.
 			It("EIO4-HS-13 closes a WebSocket with "+c.desc+" without an open packet", harness.Rule("EIO4-HS-13"), func(ctx SpecContext) {
 				s := harness.Begin(ctx)
+				skipIfEIO3Takes(s, c.query)
 				conn, resp, err := s.DialWebSocket(harness.WSDial{RawQuery: c.query})
 				if err != nil {
 					// refused before the upgrade: the spec letter holds

@@ -95,11 +95,20 @@ func Run(cfg Config) (*results.Run, error) {
 			return nil, fmt.Errorf("%w: label filter %q: %s", ErrConfig, cfg.LabelFilter, ansi.ReplaceAllString(err.Error(), ""))
 		}
 	}
+	progress := cfg.Progress
+	if progress == nil {
+		progress = os.Stderr
+	}
 	if !cfg.SkipPreflight {
+		// FIX-PROF-6: the versions the profile does not list are detected.
+		if err := target.DetectEngineIO(context.Background()); err != nil {
+			return nil, err
+		}
 		if err := target.Preflight(context.Background()); err != nil {
 			return nil, err
 		}
 	}
+	fmt.Fprintf(progress, "siotest: %s: %s\n", target.Base, target.EngineIOSource())
 	harness.SetTarget(target)
 	gomega.RegisterFailHandler(ginkgo.Fail)
 
@@ -125,10 +134,7 @@ func Run(cfg Config) (*results.Run, error) {
 	repCfg.NoColor = true
 	repCfg.JUnitReport, repCfg.JSONReport, repCfg.TeamcityReport, repCfg.GoJSONReport = "", "", "", ""
 
-	run := &adapter{strict: target.Strict, junit: cfg.JUnitPath, progress: cfg.Progress}
-	if run.progress == nil {
-		run.progress = os.Stderr
-	}
+	run := &adapter{strict: target.Strict, junit: cfg.JUnitPath, progress: progress}
 	active.Store(run)
 	defer active.Store(nil)
 

@@ -190,7 +190,8 @@ type Conn struct {
 	autoPong atomic.Bool
 
 	// WebSocket
-	ws *wsConn
+	ws      *wsConn
+	probing *wsConn // BeginUpgrade's WebSocket until FinishUpgrade
 
 	// polling
 	pollMu     sync.Mutex
@@ -200,8 +201,15 @@ type Conn struct {
 	postMu     sync.Mutex
 	manualGets atomic.Int32
 
+	// Engine.IO revision and, for revision 3 polling, the payload form
+	// (eio3.go); the heartbeat goroutine of revision 3 sessions.
+	codec    eio.Codec
+	mode     PollMode
+	jsonpIdx string
+	hbOnce   sync.Once
+
 	// Socket.IO
-	dec        sio.Decoder
+	dec        sioDecoder
 	backlog    []received
 	lastVia    string
 	lastOffset string
@@ -213,7 +221,8 @@ type received struct {
 }
 
 func (s *Spec) newConn(name string, t Transport) *Conn {
-	c := &Conn{s: s, Name: name, q: newQueue(), OpenedAt: time.Now()}
+	c := &Conn{s: s, Name: name, q: newQueue(), OpenedAt: time.Now(), codec: eio.Default}
+	c.dec = s.newDecoder(4)
 	c.transport.Store(t)
 	c.autoPong.Store(true)
 	s.onClose(c.Close)
@@ -226,7 +235,9 @@ func (c *Conn) Transport() Transport { return c.transport.Load().(Transport) }
 // SID is the Engine.IO session id from the open packet.
 func (c *Conn) SID() string { return c.Open.SID }
 
-// SetAutoPong turns the automatic answer to pings on or off.
+// SetAutoPong turns the automatic answer to pings on or off. On an
+// Engine.IO 3 session, where the client pings, it turns the client's
+// heartbeat on or off (SetHeartbeat).
 func (c *Conn) SetAutoPong(on bool) { c.autoPong.Store(on) }
 
 func (c *Conn) push(f Frame) {
@@ -310,14 +321,14 @@ func (c *Conn) ensureFlow() {
 func (c *Conn) Send(pkts ...eio.Packet) error {
 	if c.Transport() == WebSocket {
 		for _, p := range pkts {
-			if err := c.ws.write(c.s, eio.AppendPacket(nil, p), p.Binary); err != nil {
+			if err := c.ws.write(c.s, c.codec.AppendPacket(nil, p), p.Binary); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	body := eio.AppendPayload(nil, pkts)
-	r := c.Post(body)
+	body, h := c.encodeBody(pkts)
+	r := c.PostWith(body, h)
 	if r.Err != nil {
 		return c.s.Mismatch("POST answered 200", "request failed: %v", r.Err)
 	}
@@ -337,7 +348,7 @@ func (c *Conn) Send(pkts ...eio.Packet) error {
 func (c *Conn) SendUnchecked(pkts ...eio.Packet) error {
 	if c.Transport() == WebSocket {
 		for _, p := range pkts {
-			if err := c.ws.write(c.s, eio.AppendPacket(nil, p), p.Binary); err != nil {
+			if err := c.ws.write(c.s, c.codec.AppendPacket(nil, p), p.Binary); err != nil {
 				if c.closing(err) {
 					c.s.Note("write after the target closed the connection: %v", err)
 					return nil
@@ -347,7 +358,8 @@ func (c *Conn) SendUnchecked(pkts ...eio.Packet) error {
 		}
 		return nil
 	}
-	return c.Post(eio.AppendPayload(nil, pkts)).Err
+	body, h := c.encodeBody(pkts)
+	return c.PostWith(body, h).Err
 }
 
 // closing reports whether a write error comes from a connection the target

@@ -117,7 +117,12 @@ func PollQuery(sid string) string { return Query("EIO", "4", "transport", "polli
 // and returns the session. It fails with a Mismatch unless the answer is 200
 // with an open packet first (EIO4-HS-1). The poller is not started: call
 // Next/Await/the Socket.IO helpers (which start it) or drive GETs by hand.
+// In a spec of an Engine.IO 3 rule (Spec.EIO) it opens an Engine.IO 3
+// session instead (OpenEIO3, binary-capable client).
 func (s *Spec) OpenPolling() (*Conn, error) {
+	if s.EIO == 3 {
+		return s.OpenEIO3(Polling, XHR2)
+	}
 	c := s.newConn(s.Trace.NewConn("poll"), Polling)
 	c.OpenedAt = time.Now()
 	r := s.Do(Request{RawQuery: Query("EIO", "4", "transport", "polling"), Conn: c.Name})
@@ -148,7 +153,7 @@ func (s *Spec) OpenPolling() (*Conn, error) {
 func (c *Conn) pushPacket(p eio.Packet, raw []byte) {
 	p.Data = append([]byte(nil), p.Data...)
 	if raw == nil {
-		raw = eio.AppendPayload(nil, []eio.Packet{p})
+		raw = c.rawElement(p)
 	}
 	k := FrameText
 	if p.Binary {
@@ -166,7 +171,7 @@ func (c *Conn) Get(within time.Duration) *Response {
 	}
 	c.manualGets.Add(1)
 	defer c.manualGets.Add(-1)
-	return c.s.Do(Request{RawQuery: PollQuery(c.Open.SID), Conn: c.Name, Timeout: within})
+	return c.s.Do(Request{RawQuery: c.pollQuery(), Conn: c.Name, Timeout: within})
 }
 
 // GetAsync starts a GET and returns a channel that yields its answer.
@@ -188,7 +193,7 @@ func (c *Conn) GetCancelable() (<-chan *Response, context.CancelFunc) {
 	c.manualGets.Add(1)
 	go func() {
 		defer c.manualGets.Add(-1)
-		ch <- c.s.do(ctx, Request{Method: http.MethodGet, RawQuery: PollQuery(c.Open.SID), Conn: c.Name})
+		ch <- c.s.do(ctx, Request{Method: http.MethodGet, RawQuery: c.pollQuery(), Conn: c.Name})
 	}()
 	return ch, cancel
 }
@@ -201,11 +206,20 @@ func (c *Conn) Post(body []byte) *Response {
 	return c.PostWith(body, nil)
 }
 
-// PostWith is Post with extra headers.
+// PostWith is Post with extra headers. On an Engine.IO 3 session a body
+// without a Content-Type is sent as text/plain;charset=UTF-8, as
+// engine.io-client 3 sends text payloads.
 func (c *Conn) PostWith(body []byte, h http.Header) *Response {
+	if c.codec.Version == eio.V3 && h.Get("Content-Type") == "" {
+		h = h.Clone()
+		if h == nil {
+			h = http.Header{}
+		}
+		h.Set("Content-Type", "text/plain;charset=UTF-8")
+	}
 	c.postMu.Lock()
 	defer c.postMu.Unlock()
-	return c.s.Do(Request{Method: http.MethodPost, RawQuery: PollQuery(c.Open.SID), Body: body, Conn: c.Name, Header: h})
+	return c.s.Do(Request{Method: http.MethodPost, RawQuery: c.pollQuery(), Body: body, Conn: c.Name, Header: h})
 }
 
 // DecodeBody decodes a GET answer's body as a v4 payload.
@@ -270,7 +284,7 @@ func (c *Conn) pollLoop(ctx context.Context, done chan struct{}) {
 	hold := c.s.Timing.Reply() + c.s.Timing.Scaled(c.s.Timing.PingInterval)
 	for {
 		rctx, cancel := context.WithTimeout(ctx, hold)
-		r := c.s.do(rctx, Request{Method: http.MethodGet, RawQuery: PollQuery(c.Open.SID), Conn: c.Name})
+		r := c.s.do(rctx, Request{Method: http.MethodGet, RawQuery: c.pollQuery(), Conn: c.Name})
 		cancel()
 		if ctx.Err() != nil {
 			return
@@ -283,22 +297,17 @@ func (c *Conn) pollLoop(ctx context.Context, done chan struct{}) {
 			c.push(Frame{Via: c.Name, Kind: FrameClosed, Code: r.Status, Raw: r.Body, Err: fmt.Errorf("HTTP %d", r.Status)})
 			return
 		}
-		pkts, err := eio.DecodePayload(nil, r.Body)
-		elems := bytes.Split(r.Body, []byte{eio.RecordSeparator})
+		pkts, raws, err := c.decodeBody(r)
 		end, noop := false, false
 		for i, p := range pkts {
-			var raw []byte
-			if len(elems) == len(pkts) || i < len(elems) {
-				raw = elems[i]
-			}
-			c.pushPacket(p, raw)
+			c.pushPacket(p, raws[i])
 			switch {
 			case p.Binary:
 			case p.Type == eio.Close:
 				end = true
 			case p.Type == eio.Noop:
 				noop = true
-			case p.Type == eio.Ping && len(p.Data) == 0 && c.autoPong.Load():
+			case p.Type == eio.Ping && len(p.Data) == 0 && c.autoPong.Load() && c.codec.Version != eio.V3:
 				c.Post([]byte("3"))
 			}
 		}
@@ -322,7 +331,7 @@ type SlowPost struct {
 
 // StartSlowPost writes the request head and the first n bytes of body.
 func (c *Conn) StartSlowPost(body []byte, n int) (*SlowPost, error) {
-	u, err := url.Parse(c.s.T.URL("", PollQuery(c.Open.SID)))
+	u, err := url.Parse(c.s.T.URL("", c.pollQuery()))
 	if err != nil {
 		return nil, err
 	}

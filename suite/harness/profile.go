@@ -39,6 +39,10 @@ type Profile struct {
 	Strict                  bool              `json:"strict,omitempty"`
 	// Nodes lists the URLs of a multi-node target (cluster.go).
 	Nodes []string `json:"nodes,omitempty"`
+
+	// engineIOUnset records that Normalize filled in EngineIO: the profile
+	// does not say, so siotest run detects the versions (detect.go).
+	engineIOUnset bool
 }
 
 // CORS is the target's CORS configuration.
@@ -173,6 +177,7 @@ func (p *Profile) Normalize() {
 	}
 	if len(p.EngineIO) == 0 {
 		p.EngineIO = []int{4}
+		p.engineIOUnset = true
 	}
 	if len(p.Transports) == 0 {
 		p.Transports = []string{string(Polling), string(WebSocket)}
@@ -202,6 +207,10 @@ func (p *Profile) Normalize() {
 		p.Limits.MaxAttachments = 10
 	}
 }
+
+// DeclaresEngineIO reports whether the profile itself lists the Engine.IO
+// versions (FIX-PROF-6); otherwise they are detected before the run.
+func (p *Profile) DeclaresEngineIO() bool { return !p.engineIOUnset }
 
 // Has reports whether the profile declares a capability (fixture.md §2, or
 // "recovery" for connectionStateRecovery).

@@ -110,6 +110,12 @@ func Rule(id string) ginkgo.Labels {
 	if r.Deviation {
 		ls = append(ls, LabelRefDeviation)
 	}
+	if r.Doc == "EIO3" || r.Doc == "SIO4" {
+		ls = append(ls, LabelEIO3)
+	}
+	if r.Doc == "SRV" && r.Area == "MP" {
+		ls = append(ls, LabelMsgpack)
+	}
 	return ls
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -285,7 +286,13 @@ func (c *Conn) InjectSIO(text string, attachments ...[]byte) error {
 
 // ConnectNsp sends CONNECT for nsp with auth (nil: no payload) and returns
 // the reply, CONNECT or CONNECT_ERROR. A polling session starts its poller.
+// On an Engine.IO 3 session (Socket.IO protocol 4) the auth object becomes
+// the namespace's query, 0/admin?token=1,, and "/" is not asked for: the
+// server connects it unasked (SIO4-CONN-1), so the reply is awaited only.
 func (c *Conn) ConnectNsp(nsp string, auth any) (sio.Packet, error) {
+	if c.EIO() == 3 {
+		return c.connectV4(nsp, auth)
+	}
 	p, err := sio.NewPacket(sio.Connect, nsp, auth)
 	if err != nil {
 		return p, err
@@ -296,8 +303,55 @@ func (c *Conn) ConnectNsp(nsp string, auth any) (sio.Packet, error) {
 	return c.AwaitPacket(ConnectReply(nsp), c.s.Timing.Reply())
 }
 
+func (c *Conn) connectV4(nsp string, auth any) (sio.Packet, error) {
+	nsp = nspOf(nsp)
+	if nsp != "/" || auth != nil {
+		field := nsp
+		if q := AuthQuery(auth); q != "" {
+			field += "?" + q
+		}
+		p := sio.Packet{Type: sio.Connect, Namespace: field}
+		if err := c.SendPacket(&p); err != nil {
+			return p, err
+		}
+	}
+	return c.AwaitPacket(ConnectReply(nsp), c.s.Timing.Reply())
+}
+
+// AuthQuery renders an auth object as the query a protocol 4 client puts
+// in the namespace (SIO4-NSP-1): keys sorted, values as text.
+func AuthQuery(auth any) string {
+	var kv []string
+	switch a := auth.(type) {
+	case nil:
+	case map[string]string:
+		for k, v := range a {
+			kv = append(kv, k, v)
+		}
+	case map[string]any:
+		for k, v := range a {
+			kv = append(kv, k, fmt.Sprint(v))
+		}
+	default:
+		panic(fmt.Sprintf("harness: a protocol 4 auth must be a map, not %T", auth))
+	}
+	pairs := make([][2]string, 0, len(kv)/2)
+	for i := 0; i < len(kv); i += 2 {
+		pairs = append(pairs, [2]string{kv[i], kv[i+1]})
+	}
+	slices.SortFunc(pairs, func(a, b [2]string) int { return strings.Compare(a[0], b[0]) })
+	var flat []string
+	for _, p := range pairs {
+		flat = append(flat, p[0], p[1])
+	}
+	return Query(flat...)
+}
+
 // Connect joins nsp and returns the Socket.IO sid of the CONNECT reply; a
-// CONNECT_ERROR or a reply without a string sid is a Mismatch.
+// CONNECT_ERROR or a reply without a string sid is a Mismatch. Protocol 4
+// replies carry no sid: on an Engine.IO 3 session Connect returns the id
+// Node derives (SIO4-ID-1), the Engine.IO sid on "/" and <nsp>#<sid>
+// elsewhere.
 func (c *Conn) Connect(nsp string, auth any) (string, error) {
 	p, err := c.ConnectNsp(nsp, auth)
 	if err != nil {
@@ -305,6 +359,12 @@ func (c *Conn) Connect(nsp string, auth any) (string, error) {
 	}
 	if p.Type != sio.Connect {
 		return "", c.s.Mismatch("CONNECT granted on "+nspOf(nsp), "%s", Describe(&p))
+	}
+	if c.EIO() == 3 {
+		if nspOf(nsp) == "/" {
+			return c.SID(), nil
+		}
+		return nspOf(nsp) + "#" + c.SID(), nil
 	}
 	v := objectField(p.Data, "sid")
 	sid, ok := "", rawjson.KindOf(v) == rawjson.String

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -31,6 +32,7 @@ type Target struct {
 
 	tlsConfig *tls.Config
 	client    *http.Client
+	detection *Detection
 }
 
 // ErrConfig is wrapped by configuration errors found before any spec runs
@@ -181,41 +183,47 @@ func ParseOpen(data []byte) (OpenPacket, error) {
 	return o, nil
 }
 
-// Preflight performs one handshake and checks that the target announces
-// the timers and maxPayload the profile declares (FIX-PROF-7): a mismatch
-// is an ErrConfig, because every deadline derives from those values. A
-// field that is missing or not a number is the target's own violation
-// (EIO4-HS-2, EIO4-HS-3): the specs report it, and the profile's value is
-// used. No handshake at all is ErrUnreachable.
+// Preflight performs one handshake per Engine.IO version the target speaks
+// (or reuses detection's) and checks that the target announces the timers
+// and maxPayload the profile declares (FIX-PROF-7): a mismatch is an
+// ErrConfig, because every deadline derives from those values. A field that
+// is missing or not a number is the target's own violation (EIO4-HS-2,
+// EIO4-HS-3, EIO3-HS-1): the specs report it, and the profile's value is
+// used. A version whose handshake fails is left to its specs; no handshake
+// at all is ErrUnreachable.
 func (t *Target) Preflight(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, t.Timing.Reply())
 	defer cancel()
-	var raw []byte
-	var err error
-	if t.Profile.HasTransport(Polling) {
-		raw, err = t.preflightPolling(ctx)
-	} else {
-		raw, err = t.preflightWebSocket(ctx)
-	}
-	if err != nil {
-		return fmt.Errorf("%w: %s: %v", ErrUnreachable, t.Base, err)
-	}
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &fields); err != nil {
-		return fmt.Errorf("%w: %s: the open packet is not a JSON object: %q", ErrUnreachable, t.Base, raw)
-	}
-	var bad []string
-	check := func(name string, declared int64) {
-		var announced float64
-		if json.Unmarshal(fields[name], &announced) == nil && fields[name] != nil && int64(announced) != declared {
-			bad = append(bad, fmt.Sprintf("%s: target announces %v, profile says %d", name, announced, declared))
+	var bad, failed []string
+	ok := 0
+	for _, v := range t.Profile.EngineIO {
+		raw, err := t.preflightOpen(ctx, v)
+		if err != nil {
+			failed = append(failed, err.Error())
+			continue
 		}
+		var fields map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &fields); err != nil {
+			failed = append(failed, fmt.Sprintf("the open packet is not a JSON object: %q", raw))
+			continue
+		}
+		ok++
+		check := func(name string, declared int64) {
+			var announced float64
+			if json.Unmarshal(fields[name], &announced) == nil && fields[name] != nil && int64(announced) != declared {
+				bad = append(bad, fmt.Sprintf("%s: target announces %v, profile says %d", name, announced, declared))
+			}
+		}
+		check("pingInterval", int64(t.Profile.PingInterval))
+		check("pingTimeout", int64(t.Profile.PingTimeout))
+		check("maxPayload", t.Profile.MaxPayload)
 	}
-	check("pingInterval", int64(t.Profile.PingInterval))
-	check("pingTimeout", int64(t.Profile.PingTimeout))
-	check("maxPayload", t.Profile.MaxPayload)
+	if ok == 0 {
+		return fmt.Errorf("%w: %s: %s", ErrUnreachable, t.Base, strings.Join(failed, "; "))
+	}
 	if len(bad) > 0 {
-		return fmt.Errorf("%w: FIX-PROF-7: %s", ErrConfig, strings.Join(bad, "; "))
+		slices.Sort(bad)
+		return fmt.Errorf("%w: FIX-PROF-7: %s", ErrConfig, strings.Join(slices.Compact(bad), "; "))
 	}
 	return nil
 }

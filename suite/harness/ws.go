@@ -79,7 +79,14 @@ type WSDial struct {
 // refused handshake it returns the HTTP response (body included, up to 1 KiB
 // as gorilla reads it) and the error.
 func (s *Spec) DialWebSocket(d WSDial) (*Conn, *http.Response, error) {
+	return s.dialWebSocket(d, nil)
+}
+
+func (s *Spec) dialWebSocket(d WSDial, setup func(*Conn)) (*Conn, *http.Response, error) {
 	c := s.newConn(s.Trace.NewConn("ws"), WebSocket)
+	if setup != nil {
+		setup(c)
+	}
 	w, resp, err := s.dialWS(d, c)
 	if err != nil {
 		return nil, resp, err
@@ -153,7 +160,7 @@ func (w *wsConn) readLoop(s *Spec, dst *Conn) {
 		ev := results.Event{At: now.Sub(s.Trace.Start()), Conn: w.name, Dir: "in", Kind: kind}
 		ev.Data, ev.Binary = traceData(data, binary)
 		s.Trace.Add(ev)
-		p, derr := eio.DecodePacket(data, binary)
+		p, derr := dst.codec.DecodePacket(data, binary)
 		if derr != nil {
 			dst.push(Frame{Time: now, Via: w.name, Kind: FrameInvalid, Raw: data, Err: derr})
 			continue
@@ -163,7 +170,7 @@ func (w *wsConn) readLoop(s *Spec, dst *Conn) {
 			k = FrameBinary
 		}
 		dst.push(Frame{Time: now, Via: w.name, Kind: k, Packet: p, Raw: data})
-		if !binary && p.Type == eio.Ping && len(p.Data) == 0 && dst.autoPong.Load() {
+		if !binary && p.Type == eio.Ping && len(p.Data) == 0 && dst.autoPong.Load() && dst.codec.Version != eio.V3 {
 			w.write(s, []byte("3"), false)
 		}
 	}
@@ -171,10 +178,20 @@ func (w *wsConn) readLoop(s *Spec, dst *Conn) {
 
 // OpenWebSocket performs a WebSocket-only handshake
 // (?EIO=4&transport=websocket) and waits for the open packet, which must be
-// the first frame (EIO4-HS-6).
+// the first frame (EIO4-HS-6). In a spec of an Engine.IO 3 rule (Spec.EIO)
+// it opens an Engine.IO 3 session instead (OpenEIO3).
 func (s *Spec) OpenWebSocket() (*Conn, error) {
+	if s.EIO == 3 {
+		return s.OpenEIO3(WebSocket, XHR2)
+	}
+	return s.openWebSocket(WSDial{RawQuery: Query("EIO", "4", "transport", "websocket")}, nil)
+}
+
+// openWebSocket dials d and waits for the open packet; setup, when not nil,
+// prepares the Conn before its reader starts (Engine.IO 3 codec).
+func (s *Spec) openWebSocket(d WSDial, setup func(*Conn)) (*Conn, error) {
 	start := time.Now()
-	c, resp, err := s.DialWebSocket(WSDial{RawQuery: Query("EIO", "4", "transport", "websocket")})
+	c, resp, err := s.dialWebSocket(d, setup)
 	if c != nil {
 		c.OpenedAt = start
 	}
@@ -212,7 +229,7 @@ func (s *Spec) Open(t Transport) (*Conn, error) {
 // (transport=websocket&sid=…) as a separate Conn with its own queue, for
 // specs that drive the upgrade by hand. Its pings are not answered.
 func (c *Conn) ProbeWebSocket() (*Conn, *http.Response, error) {
-	p, resp, err := c.s.DialWebSocket(WSDial{RawQuery: Query("EIO", "4", "transport", "websocket", "sid", c.Open.SID)})
+	p, resp, err := c.s.dialWebSocket(WSDial{RawQuery: c.wsQuery(c.Open.SID)}, c.sameRevision)
 	if p != nil {
 		p.Open = c.Open
 	}
@@ -224,13 +241,23 @@ func (c *Conn) ProbeWebSocket() (*Conn, *http.Response, error) {
 // the pending GET be answered with noop, sends 5, and from then on the Conn
 // uses the WebSocket. Frames of both transports land in the same queue.
 func (c *Conn) Upgrade() error {
+	if err := c.BeginUpgrade(); err != nil {
+		return err
+	}
+	return c.FinishUpgrade()
+}
+
+// BeginUpgrade runs the first half of Upgrade: the probe WebSocket, the
+// 2probe/3probe exchange and the noop that pauses polling. The server now
+// buffers what it sends until FinishUpgrade sends 5 (EIO3-UPG-2).
+func (c *Conn) BeginUpgrade() error {
 	s := c.s
 	if c.Transport() != Polling {
 		return fmt.Errorf("harness: Upgrade on a %s session", c.Transport())
 	}
 	c.StartPolling()
 	mark := c.q.len()
-	w, resp, err := s.dialWS(WSDial{RawQuery: Query("EIO", "4", "transport", "websocket", "sid", c.Open.SID)}, c)
+	w, resp, err := s.dialWS(WSDial{RawQuery: c.wsQuery(c.Open.SID)}, c)
 	if err != nil {
 		status := 0
 		if resp != nil {
@@ -252,9 +279,21 @@ func (c *Conn) Upgrade() error {
 	if err := c.PausePolling(); err != nil {
 		return err
 	}
-	if err := w.write(s, []byte("5"), false); err != nil {
+	c.probing = w
+	return nil
+}
+
+// FinishUpgrade sends 5 on the probe WebSocket of BeginUpgrade and makes
+// it the session's transport.
+func (c *Conn) FinishUpgrade() error {
+	w := c.probing
+	if w == nil {
+		return fmt.Errorf("harness: FinishUpgrade without BeginUpgrade")
+	}
+	if err := w.write(c.s, []byte("5"), false); err != nil {
 		return err
 	}
+	c.probing = nil
 	c.ws = w
 	c.transport.Store(WebSocket)
 	return nil
