@@ -3,11 +3,37 @@ package clienttest
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/siotest/siotest/reports/results"
 	"github.com/siotest/siotest/suite/harness"
 )
+
+// maxWireEvents caps the trace of a whole run, so that a client flooding
+// the server cannot grow memory without limit.
+const maxWireEvents = 200000
+
+// wireTrace is harness.Trace with a cap on its length.
+type wireTrace struct {
+	*harness.Trace
+	n atomic.Int64
+}
+
+func (t *wireTrace) Add(e results.Event) {
+	switch n := t.n.Add(1); {
+	case n == maxWireEvents:
+		t.Trace.Add(results.Event{Conn: "-", Dir: "note", Kind: "note", Data: "trace full: later events are not recorded"})
+		return
+	case n > maxWireEvents:
+		return
+	}
+	t.Trace.Add(e)
+}
+
+func (t *wireTrace) Note(format string, a ...any) {
+	t.Add(results.Event{Conn: "-", Dir: "note", Kind: "note", Data: fmt.Sprintf(format, a...)})
+}
 
 // maxTraceEvents caps the trace attached to one result: the events of the
 // phase in which the check failed, from its start.
@@ -18,7 +44,7 @@ const maxTraceEvents = 400
 // first failure (later ones are counted), and is skipped with a reason
 // when its precondition never happened. Safe for concurrent use.
 type book struct {
-	trace *harness.Trace
+	trace *wireTrace
 
 	mu       sync.Mutex
 	outcomes map[string]*outcome
@@ -43,7 +69,7 @@ func newBook(progress func(string, ...any)) *book {
 	if progress == nil {
 		progress = func(string, ...any) {}
 	}
-	return &book{trace: harness.NewTrace(), outcomes: map[string]*outcome{}, progress: progress}
+	return &book{trace: &wireTrace{Trace: harness.NewTrace()}, outcomes: map[string]*outcome{}, progress: progress}
 }
 
 func (b *book) get(id string) *outcome {

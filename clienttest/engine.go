@@ -25,6 +25,10 @@ import (
 // waiting for its GET to return is seen doing so.
 const noopDelay = 100 * time.Millisecond
 
+// maxSessions bounds the sessions of one run; the conversation needs
+// three, a reconnecting client a few more.
+const maxSessions = 64
+
 // maxHold bounds how long a GET is held with nothing to send.
 const maxHold = 30 * time.Second
 
@@ -193,6 +197,12 @@ func (e *engine) handshake(w http.ResponseWriter, r *http.Request, q url.Values)
 		e.inbox.push(event{kind: evRefused, at: time.Now()})
 		return
 	}
+	if e.n >= maxSessions {
+		e.mu.Unlock()
+		e.book.trace.Note("refusing a handshake: %d sessions already", maxSessions)
+		writeError(e.book, "http", w, http.StatusServiceUnavailable, 3, "Too many sessions")
+		return
+	}
 	s := e.newSession("polling")
 	e.mu.Unlock()
 	body := s.openPacket()
@@ -209,6 +219,7 @@ func (e *engine) newSession(transport string) *session {
 		n:         e.n,
 		sid:       randomID(),
 		opened:    time.Now(),
+		lastSeen:  time.Now(),
 		transport: transport,
 		wake:      make(chan struct{}, 1),
 		pong:      make(chan struct{}, 1),
@@ -236,6 +247,12 @@ func (e *engine) serveWebSocket(w http.ResponseWriter, r *http.Request, q url.Va
 			return
 		}
 		e.mu.Lock()
+		if e.n >= maxSessions {
+			e.mu.Unlock()
+			e.book.trace.Note("refusing a WebSocket handshake: %d sessions already", maxSessions)
+			ws.Close()
+			return
+		}
 		s := e.newSession("websocket")
 		e.mu.Unlock()
 		c := s.newWS(ws)

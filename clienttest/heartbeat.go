@@ -3,6 +3,7 @@ package clienttest
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/siotest/siotest/reference/eio"
@@ -59,7 +60,14 @@ func (s *session) pinger() {
 			if time.Now().After(deadline) {
 				s.mu.Lock()
 				s.pingOut = false
+				silent := time.Since(s.lastSeen)
 				s.mu.Unlock()
+				if silent > cfg.PingTimeout+cfg.Step {
+					// Gone: no request, no frame for that long. Node would
+					// have closed at the first missing pong.
+					s.closeByServer(fmt.Sprintf("the client sent nothing for %v", silent.Round(time.Millisecond)))
+					return
+				}
 				if delivered.IsZero() {
 					b.trace.Note("session %d: the ping queued %v ago never went out (no GET came)", s.n, cfg.PingTimeout+cfg.Step)
 				} else {

@@ -42,6 +42,7 @@ func Run(ctx context.Context, cfg Config) (*results.Run, error) {
 	if cfg.Ready != nil {
 		cfg.Ready(base)
 	}
+	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
 	wait := time.NewTimer(cfg.Wait)
@@ -57,6 +58,9 @@ func Run(ctx context.Context, cfg Config) (*results.Run, error) {
 	sc := &script{cfg: cfg, e: e, b: b, ctx: ctx}
 	sc.run()
 	sc.finish()
+	if err := parent.Err(); err != nil {
+		return nil, fmt.Errorf("clienttest: interrupted: %w", err)
+	}
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		b.trace.Note("the run hit its timeout (%v)", cfg.Timeout)
 	}

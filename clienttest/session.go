@@ -58,6 +58,14 @@ type session struct {
 	pingsStopped  bool
 	lastPing      time.Time
 	pongs         int
+	lastSeen      time.Time // the client's last request or frame
+}
+
+// seen records traffic from the client.
+func (s *session) seen() {
+	s.mu.Lock()
+	s.lastSeen = time.Now()
+	s.mu.Unlock()
 }
 
 func (s *session) pollConn() string { return fmt.Sprintf("s%d/poll", s.n) }
@@ -96,6 +104,7 @@ func (s *session) checkLater(r *http.Request, q url.Values, transport string) {
 func (s *session) serveHTTP(w http.ResponseWriter, r *http.Request, q url.Values) {
 	b := s.e.book
 	conn := s.pollConn()
+	s.seen()
 	if r.Method != http.MethodPost {
 		b.trace.Add(results.Event{Conn: conn, Dir: "in", Kind: "http-request", Method: r.Method, URL: r.URL.RequestURI()})
 	}
@@ -263,6 +272,7 @@ func (s *session) newWS(ws *websocket.Conn) *wsConn {
 	s.mu.Lock()
 	s.wsSeq++
 	c := &wsConn{name: fmt.Sprintf("s%d/ws%d", s.n, s.wsSeq), ws: ws}
+	ws.SetReadLimit(int64(s.e.cfg.MaxPayload)) // larger: close 1009 (EIO4-MAX-5)
 	s.mu.Unlock()
 	s.e.book.trace.Add(results.Event{Conn: c.name, Dir: "out", Kind: "ws-open", Status: http.StatusSwitchingProtocols})
 	return c
@@ -447,6 +457,7 @@ func (s *session) signal() {
 // onPacket handles one Engine.IO packet from the client.
 func (s *session) onPacket(p eio.Packet, via string) {
 	b := s.e.book
+	s.seen()
 	switch p.Type {
 	case eio.Pong:
 		s.gotPong()
