@@ -176,8 +176,30 @@ func (c *wsConn) write(frames []frame) error {
 	bp := frameBufs.Get().(*[]byte)
 	buf := (*bp)[:0]
 	for _, f := range frames {
-		buf = appendFrame(buf, f)
+		buf = appendFrame(buf, f.binary, f.data)
 	}
+	return c.send(bp, buf)
+}
+
+// writePackets is write(wsFrames(pkts)) without the intermediate frames,
+// for when no fault hook wants to see them.
+func (c *wsConn) writePackets(pkts []eio.Packet) error {
+	bp := frameBufs.Get().(*[]byte)
+	buf := (*bp)[:0]
+	for _, p := range pkts {
+		if p.Binary {
+			buf = appendFrame(buf, true, p.Data)
+			continue
+		}
+		buf = appendFrameHeader(buf, false, 1+len(p.Data))
+		buf = append(buf, '0'+byte(p.Type))
+		buf = append(buf, p.Data...)
+	}
+	return c.send(bp, buf)
+}
+
+// send writes buf, taken from frameBufs as bp, and gives it back.
+func (c *wsConn) send(bp *[]byte, buf []byte) error {
 	c.sendMu.Lock()
 	err := websocket.ErrCloseSent
 	if !c.closeSent {
@@ -203,24 +225,26 @@ const maxPooledFrameBuf = 64 << 10
 
 var frameBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
-// appendFrame appends f as one unmasked final WebSocket frame (RFC 6455
-// §5.2): a server never masks.
-func appendFrame(dst []byte, f frame) []byte {
+// appendFrame appends one unmasked final WebSocket frame (RFC 6455 §5.2):
+// a server never masks.
+func appendFrame(dst []byte, bin bool, data []byte) []byte {
+	return append(appendFrameHeader(dst, bin, len(data)), data...)
+}
+
+func appendFrameHeader(dst []byte, bin bool, n int) []byte {
 	op := byte(websocket.TextMessage)
-	if f.binary {
+	if bin {
 		op = websocket.BinaryMessage
 	}
 	dst = append(dst, 0x80|op)
-	switch n := len(f.data); {
+	switch {
 	case n < 126:
-		dst = append(dst, byte(n))
+		return append(dst, byte(n))
 	case n <= 0xffff:
-		dst = append(dst, 126, byte(n>>8), byte(n))
-	default:
-		dst = append(dst, 127)
-		dst = binary.BigEndian.AppendUint64(dst, uint64(n))
+		return append(dst, 126, byte(n>>8), byte(n))
 	}
-	return append(dst, f.data...)
+	dst = append(dst, 127)
+	return binary.BigEndian.AppendUint64(dst, uint64(n))
 }
 
 // sendNow writes pkts on c directly, for the probe answer (the probe has no
@@ -412,8 +436,14 @@ func (s *session) flushOnce(c *wsConn) bool {
 	upgraded := s.upgraded
 	s.mu.Unlock()
 	if len(pkts) > 0 {
-		o := s.e.output(&output{ws: true, upgraded: upgraded, kind: outFrames, pkts: pkts, v3: s.v3, b64: c.b64})
-		if err := c.write(o.frames); err != nil {
+		var err error
+		if s.e.f.eioOut == nil && !s.v3 {
+			err = c.writePackets(pkts)
+		} else {
+			o := s.e.output(&output{ws: true, upgraded: upgraded, kind: outFrames, pkts: pkts, v3: s.v3, b64: c.b64})
+			err = c.write(o.frames)
+		}
+		if err != nil {
 			s.close("transport error", closeForced)
 			return false
 		}
