@@ -18,6 +18,6 @@
 // client never holds Run beyond Config.Timeout.
 //
 // Run returns a results.Run, the model of package reports, so the JSON,
-// HTML and console writers of `siotest run` apply unchanged; WriteJUnit
+// HTML and console writers of `siotest run` apply unchanged; reports.WriteJUnit
 // writes the JUnit form.
 package clienttest

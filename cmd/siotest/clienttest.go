@@ -127,7 +127,7 @@ func runClientTest(cmd *cobra.Command, f *clientTestFlags) error {
 		if err != nil {
 			return usageErr("%v", err)
 		}
-		if err := clienttest.WriteJUnit(jf, run); err != nil {
+		if err := reports.WriteJUnit(jf, run); err != nil {
 			jf.Close()
 			return usageErr("writing %s: %v", f.junit, err)
 		}

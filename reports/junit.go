@@ -1,4 +1,4 @@
-package clienttest
+package reports
 
 import (
 	"encoding/xml"
@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/siotest/siotest/reports"
 	"github.com/siotest/siotest/reports/results"
 )
 
@@ -52,7 +51,8 @@ type junitMessage struct {
 
 func seconds(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
 
-// WriteJUnit writes run as JUnit XML.
+// WriteJUnit writes run as JUnit XML; siotest run writes its own through
+// Ginkgo's reporter, other runs (client-test) use this.
 func WriteJUnit(w io.Writer, run *results.Run) error {
 	run.Tally()
 	total := run.Finished.Sub(run.Started)
@@ -72,7 +72,7 @@ func WriteJUnit(w io.Writer, run *results.Run) error {
 				fmt.Fprintf(&b, "expected: %s\nactual:   %s\n", r.Expected, r.Actual)
 			}
 			for _, e := range r.Trace {
-				b.WriteString(reports.TraceLine(e))
+				b.WriteString(TraceLine(e))
 				b.WriteByte('\n')
 			}
 			return b.String()
