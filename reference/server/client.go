@@ -28,6 +28,9 @@ type client struct {
 	// v4: the session speaks Engine.IO 3, so this client speaks Socket.IO
 	// protocol 4 (sio4.go).
 	v4 bool
+	// lazyMain: a fault holds the implicit CONNECT of "/" back until the
+	// client's first packet.
+	lazyMain bool
 	closed  bool
 	timer   *time.Timer
 }
@@ -171,8 +174,12 @@ func (c *client) connect(name string, p *sio.Packet) {
 // refuse answers CONNECT_ERROR; the connection stays (SRV-MW-3), and the
 // connect timer keeps running (SRV-CT-3).
 func (c *client) refuse(name string, cerr *ConnectError) {
-	if c.mp != nil {
+	switch {
+	case c.mp != nil:
 		c.refuseMsgpack(name, cerr, mpRefusedNamespace)
+		return
+	case c.v4:
+		c.refuseV4(name, cerr, false) // sio4.go
 		return
 	}
 	if !c.srv.apply(chkConnectErrorNamespace) {

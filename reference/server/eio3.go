@@ -1,7 +1,9 @@
 package server
 
 import (
+	"bytes"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/siotest/siotest/reference/eio"
@@ -45,6 +47,9 @@ func (s *session) initProtocol(q url.Values) {
 	s.b64 = wantsBase64(q)
 	if j, ok := lastQuery(q, "j"); ok && q.Get("transport") == "polling" {
 		s.jsonp = jsonpHead(j)
+		if !s.e.apply(chkV3JSONPDigits) {
+			s.jsonp = []byte("___eio[" + j + "](")
+		}
 	}
 }
 
@@ -99,9 +104,9 @@ func (s *session) onPingV3(p eio.Packet) {
 	if !s.e.apply(chkV3Pong) {
 		return
 	}
-	pong := eio.Packet{Type: eio.Pong}
-	if s.e.apply(chkV3PongEcho) {
-		pong.Data = p.Data
+	pong := eio.Packet{Type: eio.Pong, Data: p.Data}
+	if !s.e.apply(chkV3PongEcho) {
+		pong.Data = bytes.ToUpper(p.Data) // neither the data nor Node's bare 3
 	}
 	s.send(pong)
 }
@@ -120,13 +125,43 @@ func (s *session) startHeartbeatV3() {
 		s.hbTimer = time.AfterFunc(s.pingTimeoutV3(), s.heartbeatV3)
 	}
 	s.mu.Unlock()
+	if !s.e.apply(chkV3NoServerPing) {
+		time.AfterFunc(s.e.cfg.PingInterval, s.serverPingV3)
+	}
 }
 
 func (s *session) heartbeatV3() {
-	if !s.e.apply(chkPingTimeout) {
+	if !s.e.apply(chkPingTimeout) || !s.e.apply(chkV3PingTimeout) {
 		return
 	}
 	s.close("ping timeout", closeForced)
+}
+
+// serverPingV3 pings as a revision 4 server would, for a fault (EIO3-HB-2
+// broken); it stops with the session.
+func (s *session) serverPingV3() {
+	if s.send(eio.Packet{Type: eio.Ping}) {
+		time.AfterFunc(s.e.cfg.PingInterval, s.serverPingV3)
+	}
+}
+
+// takePollLocked takes what a GET carries: the whole queue, several
+// packets in one payload (EIO3-ENC-6), unless a fault sends a revision 3
+// client one packet per GET.
+func (s *session) takePollLocked() []eio.Packet {
+	if !s.v3 || len(s.queue) < 2 || s.e.apply(chkV3Batch) {
+		return s.takeQueueLocked()
+	}
+	out := s.queue[:1:1]
+	s.queue = s.queue[1:]
+	s.queued -= packetCost(out[0])
+	return out
+}
+
+// refusesPostV3 reports whether a revision 3 POST is refused for its
+// Content-Type: never, octet-stream is an XHR2 payload (EIO3-BIN-4).
+func (s *session) refusesPostV3(contentType string) bool {
+	return strings.HasPrefix(contentType, eio.BinaryPayloadContentType) && !s.e.apply(chkV3BinaryPost)
 }
 
 // encodePayloadV3 writes a revision 3 polling body: JSONP when the session
@@ -137,9 +172,13 @@ func (e *engine) encodePayloadV3(o *output) []byte {
 	if o.jsonp != nil {
 		// A JSONP client cannot read bytes: binary packets go as base64
 		// whatever b64 says (Node would JSON-encode a Buffer object here).
-		return appendJSONP(nil, o.jsonp, eio.DefaultV3.AppendPayload(nil, o.pkts))
+		payload := eio.DefaultV3.AppendPayload(nil, o.pkts)
+		if !e.apply(chkV3JSONPQuoted) {
+			return append(append(append([]byte(nil), o.jsonp...), payload...), ");"...)
+		}
+		return appendJSONP(nil, o.jsonp, payload)
 	}
-	if !o.b64 && eio.HasBinary(o.pkts) && e.apply(chkV3BinaryPayload) {
+	if (!o.b64 || !e.apply(chkV3Base64)) && eio.HasBinary(o.pkts) && e.apply(chkV3BinaryPayload) {
 		if o.header != nil {
 			o.header.Set("Content-Type", eio.BinaryPayloadContentType)
 		}
@@ -151,15 +190,18 @@ func (e *engine) encodePayloadV3(o *output) []byte {
 // wsFramesV3 encodes one frame per packet: binary packets as binary frames
 // led by their type byte (EIO3-BIN-7), or as text frames "b4<base64>" to a
 // client that asked for b64.
-func wsFramesV3(pkts []eio.Packet, b64 bool) []frame {
+func (e *engine) wsFramesV3(o *output) []frame {
+	return framesV3(o.pkts, o.b64 && e.apply(chkV3Base64))
+}
+
+func framesV3(pkts []eio.Packet, b64 bool) []frame {
 	frames := make([]frame, len(pkts))
 	for i, p := range pkts {
-		switch {
-		case p.Binary && b64:
+		if p.Binary && b64 {
 			frames[i] = frame{data: eio.DefaultV3.AppendBase64Packet(nil, p)}
-		default:
-			frames[i] = frame{binary: p.Binary, data: eio.DefaultV3.AppendPacket(nil, p)}
+			continue
 		}
+		frames[i] = frame{binary: p.Binary, data: eio.DefaultV3.AppendPacket(nil, p)}
 	}
 	return frames
 }
@@ -168,7 +210,7 @@ func wsFramesV3(pkts []eio.Packet, b64 bool) []frame {
 // binary payload for exactly application/octet-stream (EIO3-BIN-4), or a
 // text payload.
 func (s *session) decodePostV3(contentType string, body []byte) ([]eio.Packet, error) {
-	if s.jsonp != nil {
+	if s.jsonp != nil && s.e.apply(chkV3JSONPForm) {
 		text, ok := jsonpData(body)
 		if !ok {
 			return nil, nil // Node ignores a body without a d string

@@ -104,6 +104,15 @@ const (
 	chkV3Pong                          // EIO3-HB-1
 	chkV3PongEcho                      // EIO3-HB-4
 	chkV3BinaryPayload                 // EIO3-BIN-2
+	chkV3Batch                         // EIO3-ENC-6
+	chkV3BinaryPost                    // EIO3-BIN-4
+	chkV3Base64                        // EIO3-BIN-5
+	chkV3NoServerPing                  // EIO3-HB-2
+	chkV3PingTimeout                   // EIO3-HB-3
+	chkV3JSONPQuoted                   // EIO3-JSONP-1
+	chkV3JSONPDigits                   // EIO3-JSONP-2
+	chkV3JSONPForm                     // EIO3-JSONP-3
+	chkV3QueueAcrossUpgrade            // EIO3-UPG-2
 
 	// Socket.IO, hook (5).
 	chkDecodeSIO                    // SIO5-REJ-* (err set)
@@ -147,6 +156,11 @@ const (
 	chkV4ImplicitConnect            // SIO4-CONN-1
 	chkV4NamespaceQuery             // SIO4-NSP-2
 	chkV4RefusalData                // SIO4-ERR-2
+	chkV4ConnectAlways              // SIO4-CONN-2
+	chkV4ConnectNoPayload           // SIO4-CONN-3
+	chkV4RefusalNamespace           // SIO4-CONN-4
+	chkV4QueryAuth                  // SIO4-NSP-1
+	chkV4ErrorPayload               // SIO4-ERR-1
 	chkMPTextRejected               // SRV-MP-5
 	chkMPCheckPacket                // SRV-MP-4 (err set)
 

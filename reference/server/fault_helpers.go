@@ -12,7 +12,7 @@ import (
 
 // faultList holds every fault; Faults returns them sorted. The helpers
 // below keep each fault definition to its one change.
-var faultList = slices.Concat(eioFaults, sioFaults, srvFaults, fixFaults)
+var faultList = slices.Concat(eioFaults, sioFaults, srvFaults, fixFaults, eio3Faults, sio4Faults, mpFaults)
 
 // onPayload restricts an output hook to polling payloads.
 func onPayload(fn func(o *output)) func(o *output) {

@@ -196,8 +196,8 @@ var faultScenarios = map[string]scenario{
 
 var (
 	reFaultName = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)+$`)
-	reRuleID    = regexp.MustCompile(`^(EIO4|SIO5|SRV|FIX)-[A-Z]+-\d+$`)
-	reRuleRow   = regexp.MustCompile(`\| ((?:EIO4|SIO5|SRV|FIX)-[A-Z]+-\d+) \|`)
+	reRuleID    = regexp.MustCompile(`^(EIO3|EIO4|SIO4|SIO5|SRV|FIX)-[A-Z]+-\d+$`)
+	reRuleRow   = regexp.MustCompile(`\| ((?:EIO3|EIO4|SIO4|SIO5|SRV|FIX)-[A-Z]+-\d+) \|`)
 )
 
 // Every area of the notes has at least one fault.

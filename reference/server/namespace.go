@@ -165,7 +165,7 @@ func (n *Namespace) connect(c *client, p *sio.Packet) {
 
 	reply := func() {
 		if c.v4 {
-			pkt := connectReplyV4(n.name) // SIO4-CONN-3
+			pkt := c.connectReplyV4(n.name, s.id) // SIO4-CONN-3
 			c.send(&pkt, "")
 			return
 		}

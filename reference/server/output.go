@@ -46,7 +46,7 @@ func (e *engine) output(o *output) *output {
 	case o.kind == outPayload:
 		o.body = eio.AppendPayload(nil, o.pkts)
 	case o.kind == outFrames && o.v3:
-		o.frames = wsFramesV3(o.pkts, o.b64)
+		o.frames = e.wsFramesV3(o)
 	case o.kind == outFrames:
 		o.frames = wsFrames(o.pkts)
 	}

@@ -142,7 +142,7 @@ func (s *session) serveData(w http.ResponseWriter, r *http.Request) {
 	// v4 clients always send text; Node rejects octet-stream (EIO4-POLL-12)
 	// and takes a body without Content-Type as text (EIO4-POLL-13).
 	ct := r.Header.Get("Content-Type")
-	if !s.v3 && (strings.HasPrefix(ct, "application/octet-stream") || ct == "" && !s.e.apply(chkUntypedPostText)) {
+	if s.v3 && s.refusesPostV3(ct) || !s.v3 && (strings.HasPrefix(ct, "application/octet-stream") || ct == "" && !s.e.apply(chkUntypedPostText)) {
 		writeEmpty(w, http.StatusBadRequest)
 		s.close("transport error", closeForced)
 		return

@@ -190,7 +190,7 @@ func (s *session) deliverLocked() {
 		// Packets wait for the upgrade instead (EIO4-UPG-4).
 		return
 	case len(s.queue) > 0:
-		out = s.takeQueueLocked()
+		out = s.takePollLocked() // eio3.go
 	case s.probing || s.ws != nil:
 		// Let the client pause polling for the upgrade (EIO4-UPG-2).
 		if !s.e.apply(chkNoopOnUpgrade) {

@@ -25,6 +25,17 @@ func (c *client) onOpen() {
 	if !c.v4 || !c.srv.apply(chkV4ImplicitConnect) {
 		return
 	}
+	if !c.srv.apply(chkV4ConnectAlways) {
+		// Wait for the client's first packet (SIO4-CONN-2 broken).
+		c.mu.Lock()
+		c.lazyMain = true
+		c.mu.Unlock()
+		return
+	}
+	c.connectMain()
+}
+
+func (c *client) connectMain() {
 	c.connect(sio.MainNamespace, &sio.Packet{Type: sio.Connect, Namespace: sio.MainNamespace, Data: []byte("{}")})
 }
 
@@ -45,7 +56,17 @@ func (c *client) routeV4(p *sio.Packet) (string, *sio.Packet, bool) {
 	if p.Type == sio.Connect {
 		q := *p
 		q.Data = authObjectV4(query)
+		if !c.srv.apply(chkV4QueryAuth) {
+			q.Data = []byte("{}")
+		}
 		p = &q
+	}
+	c.mu.Lock()
+	lazy := c.lazyMain
+	c.lazyMain = false
+	c.mu.Unlock()
+	if lazy && p.Type != sio.Connect {
+		c.connectMain()
 	}
 	return name, p, true
 }
@@ -61,27 +82,46 @@ func socketIDV4(nsp, sid string) string {
 
 // connectReplyV4 is the CONNECT that grants a namespace: no payload
 // (SIO4-CONN-3).
-func connectReplyV4(nsp string) sio.Packet {
-	pkt, _ := sio.NewPacket(sio.Connect, nsp, nil)
+func (c *client) connectReplyV4(nsp, id string) sio.Packet {
+	var data any
+	if !c.srv.apply(chkV4ConnectNoPayload) {
+		data = rawjson.OrderedObject{{Key: "sid", Value: id}}
+	}
+	pkt, _ := sio.NewPacket(sio.Connect, nsp, data)
 	return pkt
 }
 
-// refuseMiddleware answers a CONNECT that a middleware refused. Protocol 4
-// has no {message, data} object: Node sends err.data when it is set (truthy)
-// and the message otherwise (SIO4-ERR-2), so the fixture's refusal is
-// 44/protected,{"reason":"invalid token"}.
+// refuseMiddleware answers a CONNECT that a middleware refused.
 func (c *client) refuseMiddleware(name string, cerr *ConnectError) {
-	if c.mp != nil {
+	switch {
+	case c.mp != nil:
 		c.refuseMsgpack(name, cerr, mpStandard) // msgpack.go
-		return
-	}
-	if !c.v4 {
+	case c.v4:
+		c.refuseV4(name, cerr, true)
+	default:
 		c.refuse(name, cerr)
-		return
 	}
-	var data any = cerr.Message
-	if truthy(cerr.Data) && c.srv.apply(chkV4RefusalData) {
-		data = cerr.Data
+}
+
+// refuseV4 sends a protocol 4 ERROR packet on the refused namespace
+// (SIO4-CONN-4) as socket.io 4.x does in EIO3 mode (SIO4-ERR-2): an unknown
+// namespace gets {"message":"Invalid namespace"}; a middleware refusal has
+// no {message, data} object in this revision, so Node sends err.data when
+// it is set (truthy) and the message otherwise: the fixture's refusal is
+// 44/protected,{"reason":"invalid token"}.
+func (c *client) refuseV4(name string, cerr *ConnectError, middleware bool) {
+	var data any = rawjson.OrderedObject{{Key: "message", Value: cerr.Message}}
+	if middleware {
+		data = cerr.Message
+		if truthy(cerr.Data) && c.srv.apply(chkV4RefusalData) {
+			data = cerr.Data
+		}
+	}
+	if !c.srv.apply(chkV4ErrorPayload) {
+		data = []any{cerr.Message}
+	}
+	if !c.srv.apply(chkV4RefusalNamespace) {
+		name = sio.MainNamespace
 	}
 	pkt, err := sio.NewPacket(sio.ConnectError, name, data)
 	if err != nil {

@@ -112,7 +112,7 @@ func (s *session) commitUpgrade(c *wsConn) {
 	stopTimer(s.upTimer)
 	s.probe, s.probing = nil, false
 	s.ws, s.upgraded = c, true
-	if !s.e.apply(chkQueueAcrossUpgrade) {
+	if !s.e.apply(chkQueueAcrossUpgrade) || s.v3 && !s.e.apply(chkV3QueueAcrossUpgrade) {
 		s.queue, s.queued = nil, 0
 	}
 	if p := s.poll; p != nil {
