@@ -2,8 +2,10 @@
 GO        ?= go
 FUZZTIME  ?= 10m
 BENCHTIME ?= 1s
-# make bench: measured interval of each server scenario, and which tables.
+# make bench: measured interval of each server scenario, runs per target
+# (the best is kept), and which tables.
 SERVER_BENCHTIME ?= 5s
+SERVER_RUNS ?= 2
 BENCH_TABLES ?= codec,server,suite
 FUZZ_TARGETS := FuzzEIOPacket FuzzEIOPayload FuzzSIOPacket FuzzSIOStream FuzzSIORoundTrip FuzzDifferentialSIO FuzzEIO3Payload
 FUZZ_TARGETS += FuzzSIO4Packet FuzzSIO4RoundTrip FuzzMsgpackValue FuzzMsgpackPacket FuzzMsgpackRoundTrip
@@ -56,7 +58,7 @@ fuzz-smoke:
 # codec ops/s, server CPU/memory/latency under internal/cmd/loadgen, and
 # the wall time of a full siotest run (a few minutes in all).
 bench:
-	$(GO) run ./internal/cmd/benchcmp -benchtime $(BENCHTIME) -server-duration $(SERVER_BENCHTIME) -tables $(BENCH_TABLES)
+	$(GO) run ./internal/cmd/benchcmp -benchtime $(BENCHTIME) -server-duration $(SERVER_BENCHTIME) -server-runs $(SERVER_RUNS) -tables $(BENCH_TABLES)
 
 # Regenerate the oracle vectors with the official npm parsers, then the
 # fuzz seed corpora derived from them.

@@ -14,7 +14,7 @@
 // each target, knows its pid for the load generator's /proc readings, stops
 // it, and prints the table next to the others.
 //
-//	go run ./internal/cmd/benchcmp [-corpus DIR] [-benchtime 1s] [-server-duration 5s]
+//	go run ./internal/cmd/benchcmp [-corpus DIR] [-benchtime 1s] [-server-duration 5s] [-server-runs 2]
 //		[-tables codec,server,suite] [-siotest BINARY]
 package main
 
@@ -43,6 +43,7 @@ func main() {
 	corpus := flag.String("corpus", filepath.Join("..", "shared", "corpus"), "benchmark corpus directory")
 	benchtime := flag.Duration("benchtime", time.Second, "time per codec benchmark, Go and Node alike")
 	serverDur := flag.Duration("server-duration", 5*time.Second, "measured interval of each server scenario")
+	serverRuns := flag.Int("server-runs", 2, "runs of each server scenario per target (the best is kept)")
 	tables := flag.String("tables", "codec,server,suite", "tables to print, comma-separated")
 	prebuilt := flag.String("siotest", "", "siotest binary to measure (default: build ./cmd/siotest)")
 	flag.Parse()
@@ -67,7 +68,7 @@ func main() {
 			fail(err)
 		}
 		if want["server"] {
-			if err := serverTable(bins, *serverDur); err != nil {
+			if err := serverTable(bins, *serverDur, max(1, *serverRuns)); err != nil {
 				fail(err)
 			}
 		}

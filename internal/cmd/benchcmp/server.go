@@ -155,24 +155,43 @@ func runLoad(b binaries, p peer, scenario string, dur time.Duration) (loadResult
 	return r, nil
 }
 
-func serverTable(b binaries, dur time.Duration) error {
+// better reports whether a is a better run than b of the same scenario:
+// less server CPU per operation, or less memory per idle connection.
+func better(a, b loadResult) bool {
+	if b.Scenario == "" {
+		return true
+	}
+	if a.Scenario == "idle" {
+		return a.BytesConn < b.BytesConn
+	}
+	return a.CPUUsOp < b.CPUUsOp
+}
+
+// serverTable runs every scenario runs times against each target,
+// alternating, and keeps each target's best run: other work on the machine
+// only ever makes a run worse.
+func serverTable(b binaries, dur time.Duration, runs int) error {
 	peers := serverPeers(b)
 	res := map[string][2]loadResult{}
 	var failures []string
 	for _, sc := range []string{"echo", "idle", "broadcast"} {
 		var pair [2]loadResult
-		for i, p := range peers {
-			r, err := runLoad(b, p, sc, dur)
-			if err != nil {
-				failures = append(failures, err.Error())
-				continue
+		for range runs {
+			for i, p := range peers {
+				r, err := runLoad(b, p, sc, dur)
+				if err != nil {
+					failures = append(failures, err.Error())
+					continue
+				}
+				if better(r, pair[i]) {
+					pair[i] = r
+				}
 			}
-			pair[i] = r
 		}
 		res[sc] = pair
 	}
 	e, idle, bc := res["echo"], res["idle"], res["broadcast"]
-	fmt.Printf("server: reference (siotest serve) vs Node socket.io 4.8.4, same load generator, %v per scenario\n", dur)
+	fmt.Printf("server: reference (siotest serve) vs Node socket.io 4.8.4, same load generator, %v per scenario, best of %d alternating runs\n", dur, runs)
 	fmt.Printf("echo %d clients, idle %d connections, broadcast to %d clients in one room; heartbeat %s/%s\n\n",
 		e[0].Clients, idle[0].Clients, bc[0].Clients, benchPingInterval, benchPingTimeout)
 	fmt.Printf("%-34s %12s %12s %8s  %s\n", "metric", "go", "node", "go/node", "issue target")
