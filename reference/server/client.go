@@ -179,7 +179,7 @@ func (c *client) refuse(name string, cerr *ConnectError) {
 		c.refuseMsgpack(name, cerr, mpRefusedNamespace)
 		return
 	case c.v4:
-		c.refuseV4(name, cerr, false) // sio4.go
+		c.refuseV4(name, cerr) // sio4.go
 		return
 	}
 	if !c.srv.apply(chkConnectErrorNamespace) {

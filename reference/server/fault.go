@@ -155,7 +155,6 @@ const (
 	chkBroadcastAsEmit              // SRV-ROOM-7
 	chkV4ImplicitConnect            // SIO4-CONN-1
 	chkV4NamespaceQuery             // SIO4-NSP-2
-	chkV4RefusalData                // SIO4-ERR-2
 	chkV4ConnectAlways              // SIO4-CONN-2
 	chkV4ConnectNoPayload           // SIO4-CONN-3
 	chkV4RefusalNamespace           // SIO4-CONN-4

@@ -130,7 +130,7 @@ var eio3Faults = []*fault{
 		Description: "client pings are not answered"},
 		eioIn: skipping(chkV3Pong)},
 	{Fault: Fault{Name: "eio3-server-pings", Area: "EIO3-HB",
-		Rules:       []string{"EIO3-HB-2"},
+		Rules:       []string{"EIO3-HB-2", "SIO4-MISC-3"},
 		Description: "the server sends a ping every pingInterval, as in v4"},
 		eioIn: skipping(chkV3NoServerPing)},
 	{Fault: Fault{Name: "eio3-no-ping-timeout", Area: "EIO3-HB",

@@ -97,58 +97,29 @@ func (c *client) refuseMiddleware(name string, cerr *ConnectError) {
 	case c.mp != nil:
 		c.refuseMsgpack(name, cerr, mpStandard) // msgpack.go
 	case c.v4:
-		c.refuseV4(name, cerr, true)
+		c.refuseV4(name, cerr)
 	default:
 		c.refuse(name, cerr)
 	}
 }
 
 // refuseV4 sends a protocol 4 ERROR packet on the refused namespace
-// (SIO4-CONN-4) as socket.io 4.x does in EIO3 mode (SIO4-ERR-2): an unknown
-// namespace gets {"message":"Invalid namespace"}; a middleware refusal has
-// no {message, data} object in this revision, so Node sends err.data when
-// it is set (truthy) and the message otherwise: the fixture's refusal is
-// 44/protected,{"reason":"invalid token"}.
-func (c *client) refuseV4(name string, cerr *ConnectError, middleware bool) {
-	var data any = rawjson.OrderedObject{{Key: "message", Value: cerr.Message}}
-	if middleware {
-		data = cerr.Message
-		if truthy(cerr.Data) && c.srv.apply(chkV4RefusalData) {
-			data = cerr.Data
-		}
-	}
+// (SIO4-CONN-4) whose payload is a JSON string, the message (SIO4-ERR-1):
+// 44/random,"Invalid namespace", 44/protected,"unauthorized". That is the
+// spec letter and what socket.io 2.x sends for an unknown namespace;
+// socket.io 4.x in EIO3 mode sends {"message":"Invalid namespace"} and a
+// middleware error's data object instead (SIO4-ERR-2, REF-DEVIATION).
+func (c *client) refuseV4(name string, cerr *ConnectError) {
+	var data any = cerr.Message
 	if !c.srv.apply(chkV4ErrorPayload) {
 		data = []any{cerr.Message}
 	}
 	if !c.srv.apply(chkV4RefusalNamespace) {
 		name = sio.MainNamespace
 	}
-	pkt, err := sio.NewPacket(sio.ConnectError, name, data)
-	if err != nil {
-		pkt, _ = sio.NewPacket(sio.ConnectError, name, cerr.Message)
-	}
+	pkt, _ := sio.NewPacket(sio.ConnectError, name, data)
 	c.send(&pkt, "")
 	c.refused()
-}
-
-// truthy is JavaScript's truth of a value as Args represents it.
-func truthy(v any) bool {
-	switch x := v.(type) {
-	case nil:
-		return false
-	case bool:
-		return x
-	case string:
-		return x != ""
-	case int:
-		return x != 0
-	case float64:
-		return x != 0 && x == x
-	case interface{ String() string }: // json.Number
-		f, err := strconv.ParseFloat(x.String(), 64)
-		return err != nil || f != 0 && f == f
-	}
-	return true
 }
 
 // splitNamespaceV4 resolves a namespace field as new URL(nsp,
