@@ -1,9 +1,12 @@
 package suite_test
 
 import (
+	"context"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/siotest/siotest/reports/results"
 	"github.com/siotest/siotest/suite"
@@ -27,10 +30,14 @@ func TestSuite(t *testing.T) {
 	if profile == "" {
 		profile = "testdata/fixture-profile.json"
 	}
+	labelFilter := os.Getenv("SIOTEST_LABEL_FILTER")
+	if v, ok := referenceVariants[os.Getenv("SIOTEST_REFERENCE")]; ok && os.Getenv("SIOTEST_TARGET") == "" {
+		profile, labelFilter = v.profile, v.labelFilter
+	}
 	cfg := suite.Config{
 		Target:      target,
 		ProfilePath: profile,
-		LabelFilter: os.Getenv("SIOTEST_LABEL_FILTER"),
+		LabelFilter: labelFilter,
 		Strict:      os.Getenv("SIOTEST_STRICT") == "1",
 		Verbose:     testing.Verbose() && os.Getenv("SIOTEST_GINKGO_VERBOSE") == "1",
 		JUnitPath:   os.Getenv("SIOTEST_JUNIT"),
@@ -61,4 +68,35 @@ func firstLine(s string) string {
 		return s[:i]
 	}
 	return s
+}
+
+// TestSuiteVariants runs the Engine.IO 3 / Socket.IO 4 specs against the
+// reference server with AllowEIO3, and the msgpack parser's specs against
+// it with the msgpack parser, each in a child process running TestSuite
+// (Ginkgo allows one suite run per process). Skipped when SIOTEST_TARGET
+// names an outside target, and inside a child.
+func TestSuiteVariants(t *testing.T) {
+	if os.Getenv("SIOTEST_TARGET") != "" || os.Getenv("SIOTEST_REFERENCE") != "" {
+		t.Skip("an outside target, or a variant's child process")
+	}
+	if testing.Short() {
+		t.Skip("-short")
+	}
+	for _, name := range []string{"eio3", "msgpack"} {
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, os.Args[0], "-test.run", "^TestSuite$", "-test.v")
+			cmd.Env = append(os.Environ(), "SIOTEST_REFERENCE="+name)
+			out, err := cmd.CombinedOutput()
+			for _, line := range strings.Split(string(out), "\n") {
+				if strings.Contains(line, " specs: ") || strings.Contains(line, "FAIL") {
+					t.Log(strings.TrimSpace(line))
+				}
+			}
+			if err != nil {
+				t.Fatalf("%s: %v\n%s", name, err, out)
+			}
+		})
+	}
 }

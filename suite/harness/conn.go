@@ -209,6 +209,7 @@ type Conn struct {
 	hbOnce   sync.Once
 
 	// Socket.IO
+	msgpack    bool // the target's parser is msgpack (parser.go)
 	dec        sioDecoder
 	backlog    []received
 	lastVia    string
@@ -223,6 +224,7 @@ type received struct {
 func (s *Spec) newConn(name string, t Transport) *Conn {
 	c := &Conn{s: s, Name: name, q: newQueue(), OpenedAt: time.Now(), codec: eio.Default}
 	c.dec = s.newDecoder(4)
+	c.msgpack = s.T.Profile.Parser == "msgpack"
 	c.transport.Store(t)
 	c.autoPong.Store(true)
 	s.onClose(c.Close)
@@ -319,6 +321,15 @@ func (c *Conn) ensureFlow() {
 // "ok" body is EIO4-POLL-1's check alone, so that one deviation does not
 // fail every polling spec.
 func (c *Conn) Send(pkts ...eio.Packet) error {
+	c.textGuard(pkts)
+	return c.send(pkts, true)
+}
+
+// send is Send (checked) or SendUnchecked, without the msgpack guard.
+func (c *Conn) send(pkts []eio.Packet, checked bool) error {
+	if !checked {
+		return c.sendUnchecked(pkts)
+	}
 	if c.Transport() == WebSocket {
 		for _, p := range pkts {
 			if err := c.ws.write(c.s, c.codec.AppendPacket(nil, p), p.Binary); err != nil {
@@ -328,7 +339,7 @@ func (c *Conn) Send(pkts ...eio.Packet) error {
 		return nil
 	}
 	body, h := c.encodeBody(pkts)
-	r := c.PostWith(body, h)
+	r := c.postWith(body, h)
 	if r.Err != nil {
 		return c.s.Mismatch("POST answered 200", "request failed: %v", r.Err)
 	}
@@ -346,6 +357,11 @@ func (c *Conn) Send(pkts ...eio.Packet) error {
 // connection is not an error here: the close is what such specs expect,
 // and ExpectClosed checks it.
 func (c *Conn) SendUnchecked(pkts ...eio.Packet) error {
+	c.textGuard(pkts)
+	return c.sendUnchecked(pkts)
+}
+
+func (c *Conn) sendUnchecked(pkts []eio.Packet) error {
 	if c.Transport() == WebSocket {
 		for _, p := range pkts {
 			if err := c.ws.write(c.s, c.codec.AppendPacket(nil, p), p.Binary); err != nil {
@@ -359,7 +375,7 @@ func (c *Conn) SendUnchecked(pkts ...eio.Packet) error {
 		return nil
 	}
 	body, h := c.encodeBody(pkts)
-	return c.PostWith(body, h).Err
+	return c.postWith(body, h).Err
 }
 
 // closing reports whether a write error comes from a connection the target
@@ -391,6 +407,7 @@ func (c *Conn) IsClosed() bool {
 // included, e.g. "42[\"message\"]" or "x"): one text frame, or a POST with
 // exactly that body. Unlike Send it does not check the POST's answer.
 func (c *Conn) SendText(text string) error {
+	c.rawTextGuard([]byte(text))
 	if c.Transport() == WebSocket {
 		err := c.ws.write(c.s, []byte(text), false)
 		if err != nil && c.closing(err) {

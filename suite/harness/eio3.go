@@ -13,6 +13,7 @@ import (
 
 	"github.com/siotest/siotest/reference/eio"
 	"github.com/siotest/siotest/reference/sio"
+	"github.com/siotest/siotest/reference/siomsgpack"
 )
 
 // Engine.IO 3 clients (engine.io-v3.md). A Conn opened with OpenEIO3 speaks
@@ -100,6 +101,7 @@ func (c *Conn) setEIO3(mode PollMode) {
 	c.mode = mode
 	c.jsonpIdx = "0"
 	c.dec = c.s.newDecoder(3)
+	c.msgpack = false
 }
 
 // sameRevision gives p (a probe WebSocket of c's session) c's revision.
@@ -380,8 +382,11 @@ func (c *Conn) Ping(data string) error {
 // newDecoder returns the Socket.IO decoder for a session of Engine.IO
 // revision v: protocol revision 4 on Engine.IO 3, else revision 5.
 func (s *Spec) newDecoder(v int) sioDecoder {
-	if v == 3 {
+	switch {
+	case v == 3:
 		return &sio.Decoder{Codec: sio.DefaultV4}
+	case s.T.Profile.Parser == "msgpack":
+		return &siomsgpack.Decoder{}
 	}
 	return &sio.Decoder{}
 }

@@ -203,13 +203,19 @@ func (c *Conn) GetCancelable() (<-chan *Response, context.CancelFunc) {
 // session are serialized: the harness itself never overlaps them
 // (EIO4-POLL-6).
 func (c *Conn) Post(body []byte) *Response {
-	return c.PostWith(body, nil)
+	c.rawTextGuard(body)
+	return c.postWith(body, nil)
 }
 
 // PostWith is Post with extra headers. On an Engine.IO 3 session a body
 // without a Content-Type is sent as text/plain;charset=UTF-8, as
 // engine.io-client 3 sends text payloads.
 func (c *Conn) PostWith(body []byte, h http.Header) *Response {
+	c.rawTextGuard(body)
+	return c.postWith(body, h)
+}
+
+func (c *Conn) postWith(body []byte, h http.Header) *Response {
 	if c.codec.Version == eio.V3 && h.Get("Content-Type") == "" {
 		h = h.Clone()
 		if h == nil {
@@ -308,7 +314,7 @@ func (c *Conn) pollLoop(ctx context.Context, done chan struct{}) {
 			case p.Type == eio.Noop:
 				noop = true
 			case p.Type == eio.Ping && len(p.Data) == 0 && c.autoPong.Load() && c.codec.Version != eio.V3:
-				c.Post([]byte("3"))
+				c.postWith([]byte("3"), nil)
 			}
 		}
 		if err != nil {

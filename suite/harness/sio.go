@@ -257,16 +257,20 @@ func Describe(p *sio.Packet) string {
 // SendPacket encodes and sends a Socket.IO packet: the text packet, then
 // each attachment as a binary message (one POST on polling).
 func (c *Conn) SendPacket(p *sio.Packet) error {
-	pkts := []eio.Packet{{Type: eio.Message, Data: sio.AppendPacket(nil, p)}}
-	for _, a := range p.Attachments {
-		pkts = append(pkts, eio.Packet{Type: eio.Message, Data: a, Binary: true})
+	pkts, err := c.encodeSIO(p)
+	if err != nil {
+		return err
 	}
-	return c.Send(pkts...)
+	return c.send(pkts, true)
 }
 
 // SendSIO sends a raw Socket.IO text packet (without the Engine.IO "4"),
-// e.g. `2["message",1]`, followed by attachments.
+// e.g. `2["message",1]`, followed by attachments. To a msgpack target it
+// sends the same packet in the msgpack format (parser.go).
 func (c *Conn) SendSIO(text string, attachments ...[]byte) error {
+	if c.msgpack {
+		return c.sendAsMsgpack(text, attachments, true)
+	}
 	pkts := []eio.Packet{{Type: eio.Message, Data: []byte(text)}}
 	for _, a := range attachments {
 		pkts = append(pkts, eio.Packet{Type: eio.Message, Data: a, Binary: true})
@@ -277,6 +281,9 @@ func (c *Conn) SendSIO(text string, attachments ...[]byte) error {
 // InjectSIO sends a raw Socket.IO text packet and attachments like SendSIO
 // but ignores the POST's answer: for input the target should reject.
 func (c *Conn) InjectSIO(text string, attachments ...[]byte) error {
+	if c.msgpack {
+		return c.sendAsMsgpack(text, attachments, false)
+	}
 	pkts := []eio.Packet{{Type: eio.Message, Data: []byte(text)}}
 	for _, a := range attachments {
 		pkts = append(pkts, eio.Packet{Type: eio.Message, Data: a, Binary: true})

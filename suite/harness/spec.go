@@ -34,6 +34,8 @@ type Spec struct {
 	// Open, Session and the helpers built on them use it.
 	EIO int
 
+	mpSpec bool // an SRV-MP spec: it sends Socket.IO text to a msgpack target on purpose
+
 	mu       sync.Mutex
 	closers  []func()
 	mismatch *Mismatch
@@ -77,10 +79,10 @@ func Begin(ctx context.Context) *Spec {
 	if !slices.Contains(p.EngineIO, v) {
 		ginkgo.Skip(fmt.Sprintf("the target does not speak Engine.IO %d (%s; FIX-PROF-6)", v, t.EngineIOSource()))
 	}
-	if reason := parserSkip(p, rule, labels); reason != "" {
+	if reason := parserSkip(p, rule, labels, rep.LeafNodeText); reason != "" {
 		ginkgo.Skip(reason)
 	}
-	s := &Spec{Ctx: ctx, T: t, Timing: t.Timing, Rule: rule, Trace: NewTrace(), EIO: v}
+	s := &Spec{Ctx: ctx, T: t, Timing: t.Timing, Rule: rule, Trace: NewTrace(), EIO: v, mpSpec: slices.Contains(labels, LabelMsgpack)}
 	ginkgo.DeferCleanup(s.finish)
 	return s
 }
