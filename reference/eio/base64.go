@@ -141,6 +141,20 @@ func nodeBase64(src []byte) []byte {
 	return nodeBase64Loop(out[:di], src[si:])
 }
 
+// nodeBase64InPlace is nodeBase64 writing its result over src. Every step
+// reads its input before it writes, and never writes past what it read:
+// four characters give three bytes.
+func nodeBase64InPlace(src []byte) []byte {
+	out := src[:0:len(src)]
+	si, di := decodeGroups(src, src)
+	if si < len(src) {
+		out = nodeBase64Loop(out[:di], src[si:])
+	} else {
+		out = out[:di]
+	}
+	return out[:len(out):len(out)]
+}
+
 // nodeBase64Loop is Node's character loop, appending to dst.
 func nodeBase64Loop(dst, src []byte) []byte {
 	for _, b := range src {

@@ -28,13 +28,17 @@ func strictReference(src []byte) ([]byte, int, bool) {
 
 func checkBase64(t *testing.T, src []byte) {
 	t.Helper()
-	if got, want := nodeBase64(src), nodeBase64Loop(nil, src); !bytes.Equal(got, want) {
+	want := nodeBase64Loop(nil, src)
+	if got := nodeBase64(src); !bytes.Equal(got, want) {
 		t.Fatalf("nodeBase64(%q) = %x, character loop gives %x", src, got, want)
 	}
+	if got := nodeBase64InPlace(bytes.Clone(src)); !bytes.Equal(got, want) {
+		t.Fatalf("nodeBase64InPlace(%q) = %x, character loop gives %x", src, got, want)
+	}
 	got, err := Strict.decodeBase64(src, 0)
-	want, at, ok := strictReference(src)
-	if ok != (err == nil) || !bytes.Equal(got, want) {
-		t.Fatalf("strict %q: got %x, %v; encoding/base64 gives %x, ok %v", src, got, err, want, ok)
+	swant, at, ok := strictReference(src)
+	if ok != (err == nil) || !bytes.Equal(got, swant) {
+		t.Fatalf("strict %q: got %x, %v; encoding/base64 gives %x, ok %v", src, got, err, swant, ok)
 	}
 	if !ok && err.(*SyntaxError).Offset != at {
 		t.Fatalf("strict %q: error at %d, encoding/base64 says %d", src, err.(*SyntaxError).Offset, at)
