@@ -186,7 +186,8 @@ func (s *session) serveData(w http.ResponseWriter, r *http.Request) {
 	if s.v3 {
 		pkts, derr = s.decodePostV3(ct, body) // EIO3-BIN-4, EIO3-JSONP-3
 	} else {
-		pkts, derr = eio.DecodePayload(nil, body)
+		// The body is this request's own: binary packets decode over it.
+		pkts, derr = eio.Default.DecodePayloadInPlace(nil, body)
 	}
 	if !s.e.apply(chkPostBinary) {
 		// b<base64> elements are lost (EIO4-ENC-4).
