@@ -142,8 +142,14 @@ func TestFaultsFailTheirChecks(t *testing.T) {
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			serve, profile := []string{"serve", "--addr", "127.0.0.1:0", "--fault", f.Name}, "reference.json"
-			if strings.HasPrefix(f.Area, "SRV-CSR") {
+			switch {
+			case strings.HasPrefix(f.Area, "SRV-CSR"):
 				serve, profile = append(serve, "--recovery"), "reference-recovery.json"
+			case breaksAny(f.Rules, "EIO3-", "SIO4-"):
+				// Engine.IO 3 / Socket.IO protocol 4 faults act on v3 sessions.
+				serve, profile = append(serve, "--allow-eio3"), "reference-eio3.json"
+			case breaksAny(f.Rules, "SRV-MP-"):
+				serve, profile = append(serve, "--parser", "msgpack"), "reference-msgpack.json"
 			}
 			url := startProcess(t, bin, serve)
 			code, run, stderr := e2eRun(t, 5*time.Minute, "--target", url, "--profile", profilePath(t, profile), "--label-filter", strings.Join(f.Rules, " || "))
@@ -173,6 +179,18 @@ func TestFaultsFailTheirChecks(t *testing.T) {
 			}
 		})
 	}
+}
+
+// breaksAny reports whether some rule starts with one of the prefixes.
+func breaksAny(rules []string, prefixes ...string) bool {
+	for _, r := range rules {
+		for _, p := range prefixes {
+			if strings.HasPrefix(r, p) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // TestEveryCheckedRuleHasAFault: every rule a spec checks (all levels but

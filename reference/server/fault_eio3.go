@@ -63,7 +63,7 @@ var eio3Faults = []*fault{
 		eioOut: onTextPayloadV3(func(o *output) { o.header.Set("Content-Type", "text/html") })},
 	{Fault: Fault{Name: "eio3-one-packet-per-poll", Area: "EIO3-ENC",
 		Rules:       []string{"EIO3-ENC-6"},
-		Description: "each GET of an Engine.IO 3 session carries one packet; the rest waits for the next GET"},
+		Description: "payloads of Engine.IO 3 sessions hold one packet: each GET carries one, the rest waits for the next GET, and only the first packet of a POSTed payload is taken"},
 		eioIn: skipping(chkV3Batch)},
 
 	// EIO3-BIN

@@ -31,11 +31,11 @@ var sio4Faults = []*fault{
 
 	// SIO4-NSP
 	{Fault: Fault{Name: "sio4-namespace-query-dropped", Area: "SIO4-NSP",
-		Rules:       []string{"SIO4-NSP-1"},
+		Rules:       []string{"SIO4-NSP-2"},
 		Description: "the query of a CONNECT's namespace is stripped but not used: handshake.auth is always {}"},
 		sioIn: skipping(chkV4QueryAuth)},
 	{Fault: Fault{Name: "sio4-namespace-query-kept", Area: "SIO4-NSP",
-		Rules:       []string{"SIO4-NSP-2"},
+		Rules:       []string{"SIO4-NSP-1"},
 		Description: "namespaces are looked up with their query, so /custom?token=abc is an unknown namespace"},
 		sioIn: skipping(chkV4NamespaceQuery)},
 
