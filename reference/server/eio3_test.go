@@ -282,3 +282,21 @@ func TestEIO3Upgrade(t *testing.T) {
 		t.Errorf("b64 frames %q", got)
 	}
 }
+
+// Bad Socket.IO input closes a protocol 4 connection as on node-eio3: the
+// next GET is noop then close.
+func TestEIO3BadInput(t *testing.T) {
+	s := startFixture(t, eio3Fixture(""))
+	for _, body := range []string{v3("4zzz"), v3(`42/nope,["message"]`), v3("40/custom,") + v3(`44/custom,"boom"`), v3("40"), v3(`42["message"`)} {
+		p := handshakeV3(t, newHTTP(t, s.base), "")
+		p.get()
+		// What was queued before goes out first (a graceful close).
+		r := p.exchange(t, body)
+		for i := 0; i < 2 && !strings.HasSuffix(r.body, "1:1"); i++ {
+			r = p.get()
+		}
+		if !strings.HasSuffix(r.body, "1:61:1") && r.body != "1:1" {
+			t.Errorf("%q: last GET %q", body, r.body)
+		}
+	}
+}
