@@ -15,7 +15,8 @@ var _ = Describe("SIO4 packets", func() {
 			s := harness.Begin(ctx)
 			c := session3(s, t, harness.XHR2)
 			mark := c.Mark()
-			Expect(c.EmitWithAck("/", 7, "message-with-ack", "x", []byte{9, 8})).To(Succeed())
+			// one argument: a fixture may ack with the first argument only
+			Expect(c.EmitWithAck("/", 7, "message-with-ack", []byte{9, 8})).To(Succeed())
 			p, err := c.ExpectPacket(harness.AckFor("/", 7))
 			Expect(err).To(Succeed())
 			Expect(p.Type).To(Equal(harness.BinaryAck), "got %s", harness.Describe(&p))
@@ -31,10 +32,10 @@ var _ = Describe("SIO4 packets", func() {
 			Expect(err).To(Succeed())
 			Expect(harness.ArgsEqual(&p, `[{"a":[`+placeholder(0)+`]},`+placeholder(1)+`]`)).To(BeTrue(), "got %s", harness.ArgsJSON(&p))
 			Expect(p.Attachments).To(Equal([][]byte{{0xbb}, {0xaa}}))
-			Expect(c.SendSIO(`212["message-with-ack",1,"2"]`)).To(Succeed())
+			Expect(c.SendSIO(`212["message-with-ack",{"k":[1,"2"]}]`)).To(Succeed())
 			a, err := c.ExpectPacket(harness.AckFor("/", 12))
 			Expect(err).To(Succeed())
-			Expect(harness.ArgsEqual(&a, `[1,"2"]`)).To(BeTrue(), "got %s", harness.Describe(&a))
+			Expect(harness.ArgsEqual(&a, `[{"k":[1,"2"]}]`)).To(BeTrue(), "got %s", harness.Describe(&a))
 		}, limit)
 
 		It("SIO4-MISC-3 keeps a Socket.IO session alive on client pings alone (the server never pings)", harness.Rule("SIO4-MISC-3"), func(ctx SpecContext) {
@@ -53,11 +54,35 @@ var _ = Describe("SIO4 packets", func() {
 			Expect(c.ExpectEcho("/")).To(Succeed())
 		}, limit)
 
-		It("SIO4-MISC-4 rejects a reserved event name as in revision 5, as socket.io 4.x does", harness.Rule("SIO4-MISC-4"), func(ctx SpecContext) {
-			s := harness.Begin(ctx)
-			c := session3(s, t, harness.XHR2)
-			expectRejected(s, c, `2["disconnect"]`)
-		}, limit)
+		// SIO5-BIN-5 and SIO5-ACK-4 in revision 4 (socket.io 2.5.1 and 4.x
+		// both close).
+		for _, bad := range []struct {
+			name, text string
+			atts       [][]byte
+		}{
+			{"a placeholder num out of range", `51-["message",` + placeholder(1) + `]`, [][]byte{{1}}},
+			{"an ack id with letters", `21a["message-with-ack",1]`, nil},
+		} {
+			It("SIO4-MISC-2 closes the connection on "+bad.name+", as in revision 5", harness.Rule("SIO4-MISC-2"), func(ctx SpecContext) {
+				s := harness.Begin(ctx)
+				c := session3(s, t, harness.XHR2)
+				expectRejected(s, c, bad.text, bad.atts...)
+			}, limit)
+		}
+
+		for _, bad := range []struct {
+			name, text string
+			atts       [][]byte
+		}{
+			{"a reserved event name", `2["disconnect"]`, nil},
+			{"more than 10 attachments", elevenAttachments(), make([][]byte, 11)},
+		} {
+			It("SIO4-MISC-4 closes the connection on "+bad.name+" as in revision 5, as socket.io 4.x does", harness.Rule("SIO4-MISC-4"), func(ctx SpecContext) {
+				s := harness.Begin(ctx)
+				c := session3(s, t, harness.XHR2)
+				expectRejected(s, c, bad.text, bad.atts...)
+			}, limit)
+		}
 
 		It("SIO4-MISC-5 keeps the connection after a client DISCONNECT (1/custom,)", harness.Rule("SIO4-MISC-5"), func(ctx SpecContext) {
 			s := harness.Begin(ctx)
@@ -96,3 +121,13 @@ var _ = Describe("SIO4 packets", func() {
 		}, limit)
 	})
 })
+
+// elevenAttachments is a BINARY_EVENT header with 11 placeholders, one over
+// socket.io-parser's cap (SIO5-REJ-3).
+func elevenAttachments() string {
+	t := `511-["message"`
+	for i := range 11 {
+		t += "," + placeholder(i)
+	}
+	return t + "]"
+}

@@ -325,8 +325,15 @@ func (c *Conn) Send(pkts ...eio.Packet) error {
 	return c.send(pkts, true)
 }
 
-// send is Send (checked) or SendUnchecked, without the msgpack guard.
+// send is Send (checked) or SendUnchecked, without the msgpack guard. An
+// Engine.IO 3 polling session whose GETs the spec does not drive starts
+// its poller first: engine.io-client 3 always has a GET pending while it
+// POSTs, and some servers (go-socket.io) hold a POST whose packets make
+// them write until a GET takes the answer.
 func (c *Conn) send(pkts []eio.Packet, checked bool) error {
+	if c.codec.Version == eio.V3 {
+		c.ensureFlow()
+	}
 	if !checked {
 		return c.sendUnchecked(pkts)
 	}
