@@ -53,7 +53,7 @@ type wsConn struct {
 }
 
 func (e *engine) accept(w http.ResponseWriter, r *http.Request) *wsConn {
-	conn, err := e.up.Upgrade(w, r, nil)
+	conn, err := e.up.Upgrade(rawHijacker{w}, r, nil)
 	if err != nil {
 		return nil // the upgrader has answered
 	}
