@@ -1,6 +1,7 @@
 package suite
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -117,6 +118,24 @@ var _ = Describe("EIO3 encoding", func() {
 				Expect(s.ExpectHeader(g, "Content-Type", "text/plain; charset=UTF-8")).To(Succeed(), "a payload of text packets, client without b64")
 			}
 		}, limit)
+
+		for _, m := range []harness.PollMode{harness.XHR2, harness.B64} {
+			It("EIO3-ENC-6 answers a GET with every packet queued: a binary event and its attachment together ("+m.String()+")", harness.Rule("EIO3-ENC-6"), func(ctx SpecContext) {
+				s := harness.Begin(ctx)
+				c := manual3(s, m)
+				// no GET pending: the echo's header and attachment, written
+				// together, wait for the next GET
+				postBinaryEvent(s, c, []byte{1, 2, 3})
+				for _, r := range getUntil(s, c, isEcho) {
+					pkts, _, err := c.DecodeBody(r)
+					Expect(err).NotTo(HaveOccurred())
+					if !slices.ContainsFunc(pkts, isEcho) {
+						continue
+					}
+					Expect(slices.ContainsFunc(pkts, isBinaryPacket)).To(BeTrue(), "the attachment in the same answer as its header: %q", r.Body)
+				}
+			}, limit)
+		}
 
 		It("EIO3-ENC-6 takes several packets concatenated in one payload", harness.Rule("EIO3-ENC-6"), func(ctx SpecContext) {
 			s := harness.Begin(ctx)
