@@ -107,7 +107,8 @@ var _ = Describe("EIO3 binary", func() {
 			sid := open.SID
 			q := harness.Query("EIO", "3", "transport", "polling", "b64", "0", "sid", sid)
 			post := func(body []byte) {
-				Expect(s.ExpectStatus(s.Do(harness.Request{Method: "POST", RawQuery: q, Body: body}), 200)).To(Succeed())
+				h := map[string][]string{"Content-Type": {"text/plain;charset=UTF-8"}}
+				Expect(s.ExpectStatus(s.Do(harness.Request{Method: "POST", RawQuery: q, Body: body, Header: h}), 200)).To(Succeed())
 			}
 			post(harness.EncodeV3Payload(harness.TextMessage(binaryEcho3), harness.BinaryMessage([]byte{1, 2, 3})))
 			deadline := time.Now().Add(s.Timing.Reply())
