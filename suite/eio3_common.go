@@ -98,7 +98,14 @@ func isBinaryPacket(p harness.EIOPacket) bool { return p.Binary }
 // heartbeat stays on, so answers may hold pongs besides the spec's packets.
 func manual3(s *harness.Spec, m harness.PollMode) *harness.Conn {
 	GinkgoHelper()
-	c := open3(s, harness.Polling, m)
+	return manual3With(s, m, "")
+}
+
+// manual3With is manual3 with extra query parameters on every request.
+func manual3With(s *harness.Spec, m harness.PollMode, extraQuery string) *harness.Conn {
+	GinkgoHelper()
+	c, err := s.OpenEIO3With(harness.Polling, m, extraQuery)
+	Expect(err).To(Succeed())
 	getUntil(s, c, func(p harness.EIOPacket) bool {
 		return p.Type == harness.EIOMessage && bytes.Contains(p.Data, []byte(`"auth"`))
 	})

@@ -203,9 +203,10 @@ type Conn struct {
 
 	// Engine.IO revision and, for revision 3 polling, the payload form
 	// (eio3.go); the heartbeat goroutine of revision 3 sessions.
-	codec    eio.Codec
-	mode     PollMode
-	jsonpIdx string
+	codec      eio.Codec
+	mode       PollMode
+	jsonpIdx   string
+	extraQuery string
 	hbOnce   sync.Once
 
 	// Socket.IO

@@ -64,6 +64,12 @@ func (m PollMode) String() string {
 // OpenPolling. Packets that came with the handshake (socket.io 2.x puts the
 // "/" CONNECT there) are queued.
 func (s *Spec) OpenEIO3(t Transport, mode PollMode) (*Conn, error) {
+	return s.OpenEIO3With(t, mode, "")
+}
+
+// OpenEIO3With is OpenEIO3 with extra query parameters (encoded, without
+// "&") on every request of the session, e.g. "b64=0".
+func (s *Spec) OpenEIO3With(t Transport, mode PollMode, extraQuery string) (*Conn, error) {
 	if t == WebSocket {
 		c, err := s.openWebSocket(WSDial{RawQuery: Query("EIO", "3", "transport", "websocket")}, func(c *Conn) { c.setEIO3(XHR2) })
 		if err == nil {
@@ -73,6 +79,7 @@ func (s *Spec) OpenEIO3(t Transport, mode PollMode) (*Conn, error) {
 	}
 	c := s.newConn(s.Trace.NewConn("poll"), Polling)
 	c.setEIO3(mode)
+	c.extraQuery = extraQuery
 	c.OpenedAt = time.Now()
 	r := s.Do(Request{RawQuery: c.handshakeQuery(), Conn: c.Name})
 	c.Handshake = r
@@ -135,6 +142,9 @@ func (c *Conn) handshakeQuery() string {
 		q += "&b64=1"
 	case JSONP:
 		q += "&j=" + c.jsonpIdx + "&b64=1"
+	}
+	if c.extraQuery != "" {
+		q += "&" + c.extraQuery
 	}
 	return q
 }
