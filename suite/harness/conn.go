@@ -207,7 +207,7 @@ type Conn struct {
 	mode       PollMode
 	jsonpIdx   string
 	extraQuery string
-	hbOnce   sync.Once
+	hbOnce     sync.Once
 
 	// Socket.IO
 	msgpack    bool // the target's parser is msgpack (parser.go)
