@@ -40,8 +40,8 @@ func wantsBase64(q url.Values) bool {
 // request; for polling it also fixes the binary mode and JSONP, which Node
 // decides once, when it creates the transport (EIO3-HS-4).
 func (s *session) initProtocol(q url.Values) {
-	if !speaksV3(q) {
-		return
+	if !s.e.cfg.AllowEIO3 || !speaksV3(q) {
+		return // a fault may have let EIO=3 through: it is served as 4
 	}
 	s.v3 = true
 	s.b64 = wantsBase64(q)
