@@ -57,6 +57,11 @@ type session struct {
 	upgraded bool
 	probe    *wsConn // WebSocket being probed for an upgrade
 	probing  bool    // probe answered: pending GETs get noop (EIO4-UPG-2)
+	// noopAt and noopTimer pace those noops as Node's 100 ms upgrade check
+	// does, so a client that keeps polling during a long probe is not
+	// answered in a busy loop.
+	noopAt    time.Time
+	noopTimer *time.Timer
 	queue    []eio.Packet
 	queued   int64
 	corked   int
@@ -196,12 +201,32 @@ func (s *session) deliverLocked() {
 		if !s.e.apply(chkNoopOnUpgrade) {
 			return
 		}
+		if wait := upgradeNoopInterval - time.Since(s.noopAt); wait > 0 {
+			if s.noopTimer == nil {
+				s.noopTimer = time.AfterFunc(wait, s.paceNoop)
+			}
+			return
+		}
+		s.noopAt = time.Now()
 		out = []eio.Packet{{Type: eio.Noop}}
 	default:
 		return
 	}
 	s.poll = nil
 	p.ch <- out
+}
+
+// upgradeNoopInterval is Node's upgrade check period (socket.ts
+// _maybeUpgrade): a GET pending while a probe is open gets a noop at most
+// this often.
+const upgradeNoopInterval = 100 * time.Millisecond
+
+// paceNoop answers a GET that waited for the next upgrade check.
+func (s *session) paceNoop() {
+	s.mu.Lock()
+	s.noopTimer = nil
+	s.deliverLocked()
+	s.mu.Unlock()
 }
 
 // close ends the session once; it notifies the layer above.
