@@ -23,16 +23,16 @@ type client struct {
 	mu      sync.Mutex
 	mp      *siomsgpack.Decoder // the msgpack parser (msgpack.go), nil for the default one
 	sockets map[string]*Socket  // by namespace
-	seq     uint64             // join counter, to keep Node's namespace order
-	joined  bool               // a namespace was joined once (SRV-CT-4)
+	seq     uint64              // join counter, to keep Node's namespace order
+	joined  bool                // a namespace was joined once (SRV-CT-4)
 	// v4: the session speaks Engine.IO 3, so this client speaks Socket.IO
 	// protocol 4 (sio4.go).
 	v4 bool
 	// lazyMain: a fault holds the implicit CONNECT of "/" back until the
 	// client's first packet.
 	lazyMain bool
-	closed  bool
-	timer   *time.Timer
+	closed   bool
+	timer    *time.Timer
 }
 
 func (srv *Server) newClient(s *session) sessionHandler {

@@ -49,7 +49,7 @@ var reSid = regexp.MustCompile(`sid\\?":\\?"([A-Za-z0-9_-]{20})`)
 func v3(packet string) string { return strconv.Itoa(eio.UTF16Len([]byte(packet))) + ":" + packet }
 
 func (p *v3Poll) query() string { return "EIO=3&transport=polling&sid=" + p.sid + p.extra }
-func (p *v3Poll) get() response  { return p.h.get(p.query()) }
+func (p *v3Poll) get() response { return p.h.get(p.query()) }
 func (p *v3Poll) post(body string, header ...string) response {
 	return p.h.post(p.query(), body, header...)
 }

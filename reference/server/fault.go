@@ -74,45 +74,45 @@ type check uint8
 
 const (
 	// Engine.IO, hook (3).
-	chkVerify             check = iota // request verification (refusal)
-	chkCORS                            // EIO4-CORS-1
-	chkPreflight                       // EIO4-CORS-2
-	chkSingleGet                       // EIO4-POLL-5
-	chkSinglePost                      // EIO4-POLL-6
-	chkAbortedGet                      // EIO4-POLL-14
-	chkBodyLimit                       // EIO4-MAX-3
-	chkWSReadLimit                     // EIO4-MAX-5
-	chkDecodeEIO                       // EIO4-PKT-2, EIO4-WS-3, EIO4-ENC-8 (err set)
-	chkSingleWebSocket                 // EIO4-WS-2
-	chkSingleProbe                     // EIO4-UPG-8
-	chkUpgradeTimeout                  // EIO4-UPG-9
-	chkProbeKeepsSession               // EIO4-UPG-7
-	chkNoopOnUpgrade                   // EIO4-UPG-2
-	chkQueueAcrossUpgrade              // EIO4-UPG-3
-	chkPing                            // EIO4-HB-1
-	chkPingTimeout                     // EIO4-HB-3
-	chkPong                            // EIO4-HB-2
-	chkClientClose                     // EIO4-CLOSE-1, EIO4-WS-5
-	chkCloseNoop                       // EIO4-POLL-16
-	chkPostBinary                      // EIO4-ENC-4
-	chkWholeFrame                      // EIO4-ENC-10
-	chkUntypedPostText                 // EIO4-POLL-13
-	chkPollDuringProbe                 // EIO4-UPG-4
-	chkPingAfterUpgrade                // EIO4-UPG-12
-	chkV3PongRejected                  // EIO3-HB-5
-	chkV3PingResets                    // EIO3-HB-3
-	chkV3Pong                          // EIO3-HB-1
-	chkV3PongEcho                      // EIO3-HB-4
-	chkV3BinaryPayload                 // EIO3-BIN-2
-	chkV3Batch                         // EIO3-ENC-6
-	chkV3BinaryPost                    // EIO3-BIN-4
-	chkV3Base64                        // EIO3-BIN-5
-	chkV3NoServerPing                  // EIO3-HB-2
-	chkV3PingTimeout                   // EIO3-HB-3
-	chkV3JSONPQuoted                   // EIO3-JSONP-1
-	chkV3JSONPDigits                   // EIO3-JSONP-2
-	chkV3JSONPForm                     // EIO3-JSONP-3
-	chkV3QueueAcrossUpgrade            // EIO3-UPG-2
+	chkVerify               check = iota // request verification (refusal)
+	chkCORS                              // EIO4-CORS-1
+	chkPreflight                         // EIO4-CORS-2
+	chkSingleGet                         // EIO4-POLL-5
+	chkSinglePost                        // EIO4-POLL-6
+	chkAbortedGet                        // EIO4-POLL-14
+	chkBodyLimit                         // EIO4-MAX-3
+	chkWSReadLimit                       // EIO4-MAX-5
+	chkDecodeEIO                         // EIO4-PKT-2, EIO4-WS-3, EIO4-ENC-8 (err set)
+	chkSingleWebSocket                   // EIO4-WS-2
+	chkSingleProbe                       // EIO4-UPG-8
+	chkUpgradeTimeout                    // EIO4-UPG-9
+	chkProbeKeepsSession                 // EIO4-UPG-7
+	chkNoopOnUpgrade                     // EIO4-UPG-2
+	chkQueueAcrossUpgrade                // EIO4-UPG-3
+	chkPing                              // EIO4-HB-1
+	chkPingTimeout                       // EIO4-HB-3
+	chkPong                              // EIO4-HB-2
+	chkClientClose                       // EIO4-CLOSE-1, EIO4-WS-5
+	chkCloseNoop                         // EIO4-POLL-16
+	chkPostBinary                        // EIO4-ENC-4
+	chkWholeFrame                        // EIO4-ENC-10
+	chkUntypedPostText                   // EIO4-POLL-13
+	chkPollDuringProbe                   // EIO4-UPG-4
+	chkPingAfterUpgrade                  // EIO4-UPG-12
+	chkV3PongRejected                    // EIO3-HB-5
+	chkV3PingResets                      // EIO3-HB-3
+	chkV3Pong                            // EIO3-HB-1
+	chkV3PongEcho                        // EIO3-HB-4
+	chkV3BinaryPayload                   // EIO3-BIN-2
+	chkV3Batch                           // EIO3-ENC-6
+	chkV3BinaryPost                      // EIO3-BIN-4
+	chkV3Base64                          // EIO3-BIN-5
+	chkV3NoServerPing                    // EIO3-HB-2
+	chkV3PingTimeout                     // EIO3-HB-3
+	chkV3JSONPQuoted                     // EIO3-JSONP-1
+	chkV3JSONPDigits                     // EIO3-JSONP-2
+	chkV3JSONPForm                       // EIO3-JSONP-3
+	chkV3QueueAcrossUpgrade              // EIO3-UPG-2
 
 	// Socket.IO, hook (5).
 	chkDecodeSIO                    // SIO5-REJ-* (err set)

@@ -62,11 +62,11 @@ type session struct {
 	// answered in a busy loop.
 	noopAt    time.Time
 	noopTimer *time.Timer
-	queue    []eio.Packet
-	queued   int64
-	corked   int
-	poll     *poll // pending GET
-	postBusy bool
+	queue     []eio.Packet
+	queued    int64
+	corked    int
+	poll      *poll // pending GET
+	postBusy  bool
 	// postAbort ends the body read of the POST in flight.
 	postAbort  func()
 	awaitPong  bool
