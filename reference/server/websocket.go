@@ -362,36 +362,45 @@ func (s *session) readLoop(c *wsConn) {
 			s.onReadError(c, err)
 			return
 		}
-		binary := mt == websocket.BinaryMessage
-		p, derr := s.codec().DecodePacket(data, binary)
-		pkts := []eio.Packet{p}
-		if derr == nil && !binary && !s.v3 && bytes.IndexByte(data, eio.RecordSeparator) >= 0 && !s.e.apply(chkWholeFrame) {
-			// A text frame is one packet, U+001E or not (EIO4-ENC-10).
-			pkts, derr = eio.DecodePayload(nil, data)
-		}
-		s.mu.Lock()
-		probe, active := s.probe == c, s.ws == c && s.state == stateOpen
-		s.mu.Unlock()
-		switch {
-		case probe:
-			s.onProbePacket(c, p, derr)
-		case !active:
-			// A replaced or closing transport: read on until the peer closes.
-		case derr != nil:
-			s.onDecodeError(derr)
-		default:
-			c.holdWriter()
-			s.inMu.Lock()
-			s.cork()
-			for _, p := range pkts {
-				if !s.onPacket(p) {
-					break
-				}
+		s.onFrame(c, mt == websocket.BinaryMessage, data)
+	}
+}
+
+// onFrame handles one WebSocket message. It is not inlined in readLoop so
+// that the stack a connection keeps while it waits for the next message
+// stays small (the runtime halves a parked goroutine's stack at GC when it
+// uses under a quarter of it).
+//
+//go:noinline
+func (s *session) onFrame(c *wsConn, binary bool, data []byte) {
+	p, derr := s.codec().DecodePacket(data, binary)
+	pkts := []eio.Packet{p}
+	if derr == nil && !binary && !s.v3 && bytes.IndexByte(data, eio.RecordSeparator) >= 0 && !s.e.apply(chkWholeFrame) {
+		// A text frame is one packet, U+001E or not (EIO4-ENC-10).
+		pkts, derr = eio.DecodePayload(nil, data)
+	}
+	s.mu.Lock()
+	probe, active := s.probe == c, s.ws == c && s.state == stateOpen
+	s.mu.Unlock()
+	switch {
+	case probe:
+		s.onProbePacket(c, p, derr)
+	case !active:
+		// A replaced or closing transport: read on until the peer closes.
+	case derr != nil:
+		s.onDecodeError(derr)
+	default:
+		c.holdWriter()
+		s.inMu.Lock()
+		s.cork()
+		for _, p := range pkts {
+			if !s.onPacket(p) {
+				break
 			}
-			s.uncork()
-			s.inMu.Unlock()
-			c.releaseWriter()
 		}
+		s.uncork()
+		s.inMu.Unlock()
+		c.releaseWriter()
 	}
 }
 
