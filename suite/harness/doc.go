@@ -24,6 +24,18 @@
 // goroutines (WebSocket reader, poller) only push into the queue and write
 // pongs; the queue and the trace are safe for concurrent use.
 //
+// # Versions and parsers
+//
+// Unless the profile lists engineio, DetectEngineIO finds the Engine.IO
+// versions the target speaks from the form of an EIO=4 and an EIO=3
+// handshake (detect.go). Specs of engine.io-v3.md and socket.io-v4.md are
+// labelled engineio:3 and run on Engine.IO 3 sessions (OpenEIO3, eio3.go:
+// length-prefixed, XHR2, b64 or JSONP polling; 0x04-prefixed binary frames;
+// the client pings every pingInterval; Socket.IO protocol 4 on top). The
+// others need Engine.IO 4. Against a target with parser "msgpack", Engine.IO
+// 4 sessions speak the msgpack parser, and specs of text-only rules skip
+// with the reason (parser.go, msgpack.go).
+//
 // # Deadlines
 //
 // Every deadline comes from the target's timers (Timing: pingInterval,
