@@ -200,6 +200,10 @@ func serverTable(b binaries, dur time.Duration, runs int) error {
 		if n != 0 {
 			ratio = g / n
 		}
+		if g == 0 && n == 0 {
+			fmt.Printf("%-34s %12.1f %12.1f %8s  %s\n", name, g, n, "-", goal)
+			return
+		}
 		verdict := ""
 		if met != nil && g != 0 && n != 0 {
 			verdict = "  not met"
