@@ -9,8 +9,8 @@ import (
 	"github.com/siotest/siotest/reference/rawjson"
 )
 
-// Engine.IO revision 3 ops, answered by fixtures/node/gen-vectors-eio3.js
-// with engine.io-parser 2.2.1 (fixtures/vectors/README.md):
+// Engine.IO revision 3 ops, answered by fixtures/node/oracle-eio3.js (and
+// so by oracle.js) with engine.io-parser 2.2.1 (fixtures/vectors/README.md):
 //
 //	eio3.packet        {wire, binary}  one WebSocket frame
 //	eio3.payload       {wire}          a text polling body
@@ -32,14 +32,9 @@ func DecodeEIO3Payload(body []byte, binary bool) *Request {
 }
 
 // GoEIO3 answers a revision 3 request (op "eio3.*") with ec switched to
-// revision 3; the mode (default or strict) stays as given.
-func GoEIO3(req *Request, ec eio.Codec) Response {
-	resp, err := goEIO3(req, ec)
-	if err != nil {
-		return Response{OK: false, Error: "bad request: " + err.Error(), BadRequest: true}
-	}
-	return resp
-}
+// revision 3; the mode (default or strict) stays as given. Go and GoWith
+// answer eio3.* requests the same way.
+func GoEIO3(req *Request, ec eio.Codec) Response { return answered(goEIO3(req, ec)) }
 
 func goEIO3(req *Request, ec eio.Codec) (Response, error) {
 	ec.Version = eio.V3

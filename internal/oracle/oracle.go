@@ -1,8 +1,10 @@
 // Package oracle compares the siotest codec with the official JavaScript
 // parsers. Both sides answer the same requests (the JSON-lines protocol of
 // fixtures/node/oracle.js, documented in fixtures/vectors/README.md): Go
-// answers them with package eio and sio, Node with engine.io-parser and
-// socket.io-parser. Vector tests compare Go with recorded Node answers; the
+// answers them with packages eio, sio and siomsgpack, Node with
+// engine.io-parser 5 and 2 (eio4.*, eio3.*), socket.io-parser 4 and 3
+// (sio5.*, sio4.*) and socket.io-msgpack-parser (msgpack.*), all in one
+// process. Vector tests compare Go with recorded Node answers; the
 // differential fuzzer compares Go with a live Node process.
 package oracle
 
@@ -10,6 +12,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/siotest/siotest/internal/wirejson"
 	"github.com/siotest/siotest/reference/eio"
@@ -118,9 +121,15 @@ func unb64(s string) ([]byte, error) { return std.Strict().DecodeString(s) }
 // Go answers req with the siotest codec in default mode.
 func Go(req *Request) Response { return GoWith(req, eio.Default, sio.Default) }
 
-// GoWith answers req with the given codecs.
+// GoWith answers req with the given codecs; an eio3.* request is answered
+// by ec switched to revision 3, as GoEIO3 does.
 func GoWith(req *Request, ec eio.Codec, sc sio.Codec) Response {
-	resp, err := goAnswer(req, ec, sc)
+	return answered(goAnswer(req, ec, sc))
+}
+
+// answered turns a request the Go side cannot read into a bad_request
+// answer, as the Node side does.
+func answered(resp Response, err error) Response {
 	if err != nil {
 		return Response{OK: false, Error: "bad request: " + err.Error(), BadRequest: true}
 	}
@@ -139,6 +148,9 @@ func reject(err error) Response {
 }
 
 func goAnswer(req *Request, ec eio.Codec, sc sio.Codec) (Response, error) {
+	if strings.HasPrefix(req.Op, "eio3.") {
+		return goEIO3(req, ec)
+	}
 	switch req.Op {
 	case "eio4.packet":
 		wire, err := unb64(deref(req.Wire))

@@ -2,10 +2,9 @@ package oracle
 
 import (
 	"errors"
-	"sort"
+	"strings"
 	"testing"
 
-	"github.com/siotest/siotest/reference/eio"
 	"github.com/siotest/siotest/reference/sio"
 )
 
@@ -15,48 +14,23 @@ import (
 // emitted packets, same encoding.
 func TestVectorsSIO4(t *testing.T) {
 	t.Parallel()
-	counts := map[string][2]int{}
-	for _, v := range loadVectors(t, "sio4.json") {
-		got := Go(&v.Request)
-		ok, why := Agree(got, v.Expect)
-		key := v.Category + " " + v.Request.Op
-		c := counts[key]
-		c[0]++
-		if !ok {
-			c[1]++
-			t.Errorf("%s: %s", v.Name, why)
-		}
-		counts[key] = c
-	}
-	keys := make([]string, 0, len(counts))
-	for k := range counts {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		t.Logf("%-28s %5d vectors, %d disagree", k, counts[k][0], counts[k][1])
-	}
+	checkVectors(t, "sio4.json")
 }
 
 // TestStrictV4IsStricter: whatever strict revision 4 accepts, the default
 // revision 4 codec accepts too, and every strict rejection names a SIO4 rule.
 func TestStrictV4IsStricter(t *testing.T) {
 	t.Parallel()
-	for _, v := range loadVectors(t, "sio4.json") {
-		if v.Request.Op != "sio4.decode" {
-			continue
-		}
-		strict := GoWith(&v.Request, eio.Strict, sio.StrictCodec)
-		def := Go(&v.Request)
+	strictAndDefault(t, "sio4.json", []string{"sio4.decode"}, func(v *Vector, strict, def Response) {
 		if strict.OK && !def.OK {
 			t.Errorf("%s: strict accepts, default rejects: %s", v.Name, def.Error)
 		}
 		for _, r := range []Response{strict, def} {
-			if !r.OK && (len(r.Rule) < 5 || r.Rule[:5] != "SIO4-") {
+			if !r.OK && !strings.HasPrefix(r.Rule, "SIO4-") {
 				t.Errorf("%s: rejection names %q, want a SIO4 rule: %s", v.Name, r.Rule, r.Error)
 			}
 		}
-	}
+	})
 }
 
 // TestSIO4Vectors cover what the notes claim: the checks below must each
