@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"sync"
 	"syscall"
 	"unsafe"
 )
@@ -16,10 +17,25 @@ import (
 // waking up to take processors back from calls that never block; made raw
 // through syscall.RawConn, they cost what they cost in C.
 
-// rawConn is the net.Conn under a WebSocket.
+// rawConn is the net.Conn under a WebSocket. The functions handed to the
+// RawConn are bound once, so that a read or a write allocates nothing; the
+// mutexes guard the arguments and results they share (gorilla's control
+// frames may be written while a data write waits).
 type rawConn struct {
 	net.Conn
 	rc syscall.RawConn
+
+	rmu    sync.Mutex
+	rp     []byte
+	rn     int
+	rerr   syscall.Errno
+	readFn func(fd uintptr) bool
+
+	wmu     sync.Mutex
+	wp      []byte
+	wdone   int
+	werr    syscall.Errno
+	writeFn func(fd uintptr) bool
 }
 
 // asRawConn wraps a TCP connection; anything else (TLS) stays as it is.
@@ -32,7 +48,9 @@ func asRawConn(c net.Conn) net.Conn {
 	if err != nil {
 		return c
 	}
-	return &rawConn{Conn: c, rc: rc}
+	r := &rawConn{Conn: c, rc: rc}
+	r.readFn, r.writeFn = r.readOnce, r.writeSome
+	return r
 }
 
 func rawIO(trap, fd uintptr, p []byte) (int, syscall.Errno) {
@@ -40,22 +58,45 @@ func rawIO(trap, fd uintptr, p []byte) (int, syscall.Errno) {
 	return int(n), errno
 }
 
+// readOnce reads into rp; false asks the poller to wait for data.
+func (c *rawConn) readOnce(fd uintptr) bool {
+	for {
+		c.rn, c.rerr = rawIO(syscall.SYS_READ, fd, c.rp)
+		if c.rerr != syscall.EINTR {
+			return c.rerr != syscall.EAGAIN
+		}
+	}
+}
+
+// writeSome writes what is left of wp; false asks the poller to wait for
+// room, within the write deadline.
+func (c *rawConn) writeSome(fd uintptr) bool {
+	for c.wdone < len(c.wp) {
+		n, errno := rawIO(syscall.SYS_WRITE, fd, c.wp[c.wdone:])
+		switch errno {
+		case 0:
+			c.wdone += n
+		case syscall.EINTR:
+		case syscall.EAGAIN:
+			return false
+		default:
+			c.werr = errno
+			return true
+		}
+	}
+	return true
+}
+
 func (c *rawConn) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	var (
-		n     int
-		errno syscall.Errno
-	)
-	err := c.rc.Read(func(fd uintptr) bool {
-		for {
-			n, errno = rawIO(syscall.SYS_READ, fd, p)
-			if errno != syscall.EINTR {
-				return errno != syscall.EAGAIN
-			}
-		}
-	})
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
+	c.rp, c.rn, c.rerr = p, 0, 0
+	err := c.rc.Read(c.readFn)
+	n, errno := c.rn, c.rerr
+	c.rp = nil
 	switch {
 	case err != nil:
 		return 0, c.opError("read", err)
@@ -68,25 +109,12 @@ func (c *rawConn) Read(p []byte) (int, error) {
 }
 
 func (c *rawConn) Write(p []byte) (int, error) {
-	done := 0
-	var errno syscall.Errno
-	err := c.rc.Write(func(fd uintptr) bool {
-		for done < len(p) {
-			var n int
-			n, errno = rawIO(syscall.SYS_WRITE, fd, p[done:])
-			switch errno {
-			case 0:
-				done += n
-			case syscall.EINTR:
-			case syscall.EAGAIN:
-				errno = 0
-				return false // wait until writable, within the write deadline
-			default:
-				return true
-			}
-		}
-		return true
-	})
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.wp, c.wdone, c.werr = p, 0, 0
+	err := c.rc.Write(c.writeFn)
+	done, errno := c.wdone, c.werr
+	c.wp = nil
 	switch {
 	case err != nil:
 		return done, c.opError("write", err)
