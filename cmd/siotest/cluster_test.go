@@ -13,8 +13,6 @@ package main
 // one a failure (CI).
 
 import (
-	"bufio"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/siotest/siotest/internal/proc"
 	"github.com/siotest/siotest/reports/results"
 )
 
@@ -63,63 +62,26 @@ func requireCluster(t *testing.T) string {
 }
 
 // startCluster runs fixtures/cluster/start.sh with args and returns the
-// node URLs; the cluster stops when the test ends.
+// node URLs of its "node KIND URL" lines once it prints "ready"; the
+// cluster stops (SIGTERM, then the group is killed) when the test ends.
 func startCluster(t *testing.T, root, bin string, args ...string) []string {
 	t.Helper()
-	cmd := exec.Command(filepath.Join(root, "fixtures", "cluster", "start.sh"), args...)
-	cmd.Env = append(os.Environ(), "SIOTEST="+bin)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // its servers share its group
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // the group this test started
-			<-done
-		}
-	})
-	type result struct {
-		nodes []string
-		ok    bool
-	}
-	ready := make(chan result, 1)
-	go func() {
-		var nodes []string
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			f := strings.Fields(sc.Text())
-			switch {
-			case len(f) == 3 && f[0] == "node":
+	var nodes []string
+	proc.StartT(t, filepath.Join(root, "fixtures", "cluster", "start.sh"), args, proc.Options{
+		Env:    []string{"SIOTEST=" + bin},
+		Within: 90 * time.Second,
+		Group:  true, // its servers share its group
+		Signal: syscall.SIGTERM,
+		Grace:  10 * time.Second,
+		Ready: func(line string) bool {
+			f := strings.Fields(line)
+			if len(f) == 3 && f[0] == "node" {
 				nodes = append(nodes, f[2])
-			case len(f) == 1 && f[0] == "ready":
-				ready <- result{nodes, true}
-				io.Copy(io.Discard, stdout)
-				return
 			}
-		}
-		ready <- result{}
-	}()
-	select {
-	case r := <-ready:
-		if !r.ok {
-			t.Fatalf("start.sh %v ended before its ready line: %s", args, stderr.String())
-		}
-		return r.nodes
-	case <-time.After(90 * time.Second):
-		t.Fatalf("start.sh %v: no ready line within 90s: %s", args, stderr.String())
-		return nil
-	}
+			return len(f) == 1 && f[0] == "ready"
+		},
+	})
+	return nodes
 }
 
 // runCluster runs the cluster checks (label cluster) strictly against
@@ -193,7 +155,7 @@ func TestCluster(t *testing.T) {
 	t.Run("go+go foreign sid answered as text", func(t *testing.T) {
 		var nodes []string
 		for range 2 {
-			nodes = append(nodes, startProcess(t, bin, []string{"serve", "--addr", "127.0.0.1:0", "--fault", "error-body-plain"}))
+			nodes = append(nodes, proc.Serve(t, bin, []string{"serve", "--addr", "127.0.0.1:0", "--fault", "error-body-plain"}))
 		}
 		code, v, _ := runCluster(t, nodes)
 		if code != 1 || len(v["SRV-MN-1"]) == 0 {

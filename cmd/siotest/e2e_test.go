@@ -6,11 +6,8 @@ package main
 // with exit 2 in bounded time.
 
 import (
-	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -23,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/siotest/siotest/internal/proc"
 	"github.com/siotest/siotest/reference/server"
 	"github.com/siotest/siotest/reports/results"
 )
@@ -57,77 +55,36 @@ func siotestBin(t *testing.T) string {
 	return binPath
 }
 
-// startProcess runs a server command and waits for its "listening on URL"
-// line.
-func startProcess(t *testing.T, name string, args []string, env ...string) string {
-	t.Helper()
-	cmd := exec.Command(name, args...)
-	cmd.Env = append(os.Environ(), env...)
-	cmd.Stderr = io.Discard
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-	})
-	lines := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if url, ok := strings.CutPrefix(sc.Text(), "listening on "); ok {
-				lines <- url
-			}
-		}
-		io.Copy(io.Discard, stdout)
-	}()
-	select {
-	case url := <-lines:
-		return url
-	case <-time.After(15 * time.Second):
-		t.Fatalf("%s %v did not print its listening line within 15s", name, args)
-		return ""
-	}
-}
-
 // e2eRun runs `siotest run` and returns its exit status and JSON report.
 func e2eRun(t *testing.T, timeout time.Duration, args ...string) (int, *results.Run, string) {
 	t.Helper()
 	report := filepath.Join(t.TempDir(), "report.json")
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, siotestBin(t), append([]string{"run", "--json", report}, args...)...)
 	var stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = io.Discard, &stderr
-	err := cmd.Run()
-	if ctx.Err() != nil {
-		t.Fatalf("siotest run %v did not finish within %v", args, timeout)
-	}
-	code := 0
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		code = ee.ExitCode()
-	} else if err != nil {
+	code := runBin(t, timeout, io.Discard, &stderr, append([]string{"run", "--json", report}, args...)...)
+	var run results.Run
+	readJSON(t, report, &run)
+	return code, &run, stderr.String()
+}
+
+// runBin runs the siotest binary with args and returns its exit status;
+// the test fails if it does not finish within timeout.
+func runBin(t *testing.T, timeout time.Duration, stdout, stderr io.Writer, args ...string) int {
+	t.Helper()
+	code, err := proc.Run(timeout, stdout, stderr, siotestBin(t), args...)
+	if err != nil {
 		t.Fatal(err)
 	}
-	var run results.Run
-	if b, err := os.ReadFile(report); err == nil {
-		if err := json.Unmarshal(b, &run); err != nil {
-			t.Fatalf("report: %v", err)
+	return code
+}
+
+// readJSON fills v from the JSON file at path, if the command wrote it.
+func readJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	if b, err := os.ReadFile(path); err == nil {
+		if err := json.Unmarshal(b, v); err != nil {
+			t.Fatalf("%s: %v", filepath.Base(path), err)
 		}
 	}
-	return code, &run, stderr.String()
 }
 
 // TestFaultsFailTheirChecks: for every fault of the reference server, the
@@ -151,7 +108,7 @@ func TestFaultsFailTheirChecks(t *testing.T) {
 			case breaksAny(f.Rules, "SRV-MP-"):
 				serve, profile = append(serve, "--parser", "msgpack"), "reference-msgpack.json"
 			}
-			url := startProcess(t, bin, serve)
+			url := proc.Serve(t, bin, serve)
 			code, run, stderr := e2eRun(t, 5*time.Minute, "--target", url, "--profile", profilePath(t, profile), "--label-filter", strings.Join(f.Rules, " || "))
 			if code == 2 {
 				// A fault in what the open packet announces is caught by the
@@ -239,7 +196,7 @@ func TestRunAgainstNode(t *testing.T) {
 		t.Skip("fixtures/node/node_modules missing: run ./fixtures/install.sh")
 	}
 	siotestBin(t)
-	url := startProcess(t, "node", []string{filepath.Join(root, "fixtures", "node", "fixture-server.js")}, "PORT=0")
+	url := proc.Serve(t, "node", []string{filepath.Join(root, "fixtures", "node", "fixture-server.js")}, "PORT=0")
 	code, run, stderr := e2eRun(t, 5*time.Minute, "--target", url, "--profile", profilePath(t, "node.json"))
 	for _, r := range run.Results {
 		if r.Verdict == results.Fail {
@@ -348,7 +305,7 @@ func profilePath(t *testing.T, name string) string {
 // TestRunReferenceWithRecovery: the reference server with connection state
 // recovery passes the recovery specs too.
 func TestRunReferenceWithRecovery(t *testing.T) {
-	url := startProcess(t, siotestBin(t), []string{"serve", "--addr", "127.0.0.1:0", "--recovery"})
+	url := proc.Serve(t, siotestBin(t), []string{"serve", "--addr", "127.0.0.1:0", "--recovery"})
 	code, run, stderr := e2eRun(t, 5*time.Minute, "--target", url, "--profile", profilePath(t, "reference-recovery.json"), "--label-filter", "area:csr || area:conn")
 	csr := 0
 	for _, r := range run.Results {

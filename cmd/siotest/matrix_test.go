@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"net"
 	"net/url"
@@ -15,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/siotest/siotest/internal/proc"
 	"github.com/siotest/siotest/reports"
 	"github.com/siotest/siotest/reports/results"
 )
@@ -90,30 +90,11 @@ func TestTailAndPrefixWriters(t *testing.T) {
 // stderr and JSON matrix.
 func e2eMatrix(t *testing.T, timeout time.Duration, args ...string) (int, string, string, *reports.Matrix) {
 	t.Helper()
-	dir := t.TempDir()
-	jsonPath := filepath.Join(dir, "matrix.json")
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, siotestBin(t), append([]string{"matrix", "--json", jsonPath}, args...)...)
+	jsonPath := filepath.Join(t.TempDir(), "matrix.json")
 	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	if ctx.Err() != nil {
-		t.Fatalf("siotest matrix %v did not finish within %v", args, timeout)
-	}
-	code := 0
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
+	code := runBin(t, timeout, &stdout, &stderr, append([]string{"matrix", "--json", jsonPath}, args...)...)
 	var m reports.Matrix
-	if b, err := os.ReadFile(jsonPath); err == nil {
-		if err := json.Unmarshal(b, &m); err != nil {
-			t.Fatalf("matrix JSON: %v", err)
-		}
-	}
+	readJSON(t, jsonPath, &m)
 	return code, stdout.String(), stderr.String(), &m
 }
 
@@ -124,7 +105,7 @@ func e2eMatrix(t *testing.T, timeout time.Duration, args ...string) (int, string
 // over the embedded server alone (exit 0).
 func TestMatrixEndToEnd(t *testing.T) {
 	bin := siotestBin(t)
-	faulty := startProcess(t, bin, []string{"serve", "--addr", "127.0.0.1:0", "--fault", "args-reordered"})
+	faulty := proc.Serve(t, bin, []string{"serve", "--addr", "127.0.0.1:0", "--fault", "args-reordered"})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -10,12 +10,10 @@ package redisadapter_test
 // a missing redis-server or node fails instead of skipping).
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -30,6 +28,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/siotest/siotest/internal/proc"
 	"github.com/siotest/siotest/reference/server"
 	"github.com/siotest/siotest/reference/server/redisadapter"
 )
@@ -49,52 +48,6 @@ func requireCluster(t *testing.T) {
 			}
 			t.Skipf("%s not installed", bin)
 		}
-	}
-}
-
-// start runs a server process and returns the URL of its "listening on"
-// line; the process is stopped when the test ends.
-func start(t *testing.T, env []string, name string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command(name, args...)
-	cmd.Env = append(os.Environ(), env...)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-	})
-	line := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if u, ok := strings.CutPrefix(sc.Text(), "listening on "); ok {
-				line <- u
-				break
-			}
-		}
-		io.Copy(io.Discard, out)
-	}()
-	select {
-	case u := <-line:
-		return u
-	case <-time.After(30 * time.Second):
-		t.Fatalf("%s %v: no listening line within 30s: %s", name, args, stderr.String())
-		return ""
 	}
 }
 
@@ -219,8 +172,9 @@ func requestErr(redisURL string, op any) (json.RawMessage, error) {
 
 func TestNodeInterop(t *testing.T) {
 	requireCluster(t)
-	redisURL := start(t, nil, filepath.Join(root, "fixtures", "cluster", "redis.sh"), "0")
-	nodeURL := start(t, []string{"REDIS_URL=" + redisURL, "PORT=0"}, "node", filepath.Join(root, "fixtures", "node", "fixture-server.js"))
+	redisURL := proc.StartT(t, filepath.Join(root, "fixtures", "cluster", "redis.sh"), []string{"0"}, proc.Options{Within: 30 * time.Second}).URL()
+	nodeURL := proc.StartT(t, "node", []string{filepath.Join(root, "fixtures", "node", "fixture-server.js")},
+		proc.Options{Env: []string{"REDIS_URL=" + redisURL, "PORT=0"}, Within: 30 * time.Second}).URL()
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
