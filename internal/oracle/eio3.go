@@ -40,19 +40,19 @@ func goEIO3(req *Request, ec eio.Codec) (Response, error) {
 	ec.Version = eio.V3
 	switch req.Op {
 	case "eio3.packet":
-		wire, err := unb64(deref(req.Wire))
-		if err != nil || req.Wire == nil || req.Binary == nil {
-			return Response{}, fmt.Errorf("wire and binary required")
+		wire, binary, err := req.readFrame()
+		if err != nil {
+			return Response{}, err
 		}
-		p, err := ec.DecodePacket(wire, *req.Binary)
+		p, err := ec.DecodePacket(wire, binary)
 		if err != nil {
 			return rejectEIO3(err, nil), nil
 		}
 		return Response{OK: true, Packets: eio3Packets([]eio.Packet{p})}, nil
 	case "eio3.payload", "eio3.binaryPayload":
-		wire, err := unb64(deref(req.Wire))
-		if err != nil || req.Wire == nil {
-			return Response{}, fmt.Errorf("wire required")
+		wire, err := req.readWire()
+		if err != nil {
+			return Response{}, err
 		}
 		decode := ec.DecodePayload
 		if req.Op == "eio3.binaryPayload" {
@@ -64,16 +64,12 @@ func goEIO3(req *Request, ec eio.Codec) (Response, error) {
 		}
 		return Response{OK: true, Packets: eio3Packets(pkts)}, nil
 	case "eio3.encodePacket":
-		var p EIOPacket
-		if err := json.Unmarshal(req.Packet, &p); err != nil || req.SupportsBinary == nil {
-			return Response{}, fmt.Errorf("packet and supportsBinary required")
-		}
-		pkt, err := p.toGo()
+		pkt, supportsBinary, err := req.readPacket()
 		if err != nil {
 			return Response{}, err
 		}
 		switch {
-		case pkt.Binary && *req.SupportsBinary:
+		case pkt.Binary && supportsBinary:
 			return Response{OK: true, BinaryOut: b64(ec.AppendPacket(nil, pkt))}, nil
 		case pkt.Binary:
 			text := string(ec.AppendBase64Packet(nil, pkt))
@@ -82,16 +78,9 @@ func goEIO3(req *Request, ec eio.Codec) (Response, error) {
 		text := string(ec.AppendPacket(nil, pkt))
 		return Response{OK: true, Text: &text}, nil
 	case "eio3.encodePayload", "eio3.encodePayloadAsBinary":
-		var ps []EIOPacket
-		if err := json.Unmarshal(req.Packets, &ps); err != nil {
+		pkts, err := req.readPackets()
+		if err != nil {
 			return Response{}, err
-		}
-		pkts := make([]eio.Packet, len(ps))
-		for i := range ps {
-			var err error
-			if pkts[i], err = ps[i].toGo(); err != nil {
-				return Response{}, err
-			}
 		}
 		if req.Op == "eio3.encodePayloadAsBinary" {
 			return Response{OK: true, BinaryOut: b64(ec.AppendBinaryPayload(nil, pkts))}, nil

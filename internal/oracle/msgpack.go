@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"math"
 	"strconv"
 
@@ -34,11 +33,11 @@ func DecodeMsgpack(wire []byte, binary bool) *Request {
 }
 
 func msgpackDecode(req *Request, strict bool) (Response, error) {
-	wire, err := unb64(deref(req.Wire))
-	if err != nil || req.Wire == nil || req.Binary == nil {
-		return Response{}, fmt.Errorf("wire and binary required")
+	wire, binary, err := req.readFrame()
+	if err != nil {
+		return Response{}, err
 	}
-	p, err := siomsgpack.Codec{Strict: strict}.DecodeMessage(wire, *req.Binary)
+	p, err := siomsgpack.Codec{Strict: strict}.DecodeMessage(wire, binary)
 	if err != nil {
 		r := Response{OK: false, Error: err.Error()}
 		var se *siomsgpack.SyntaxError

@@ -153,19 +153,19 @@ func goAnswer(req *Request, ec eio.Codec, sc sio.Codec) (Response, error) {
 	}
 	switch req.Op {
 	case "eio4.packet":
-		wire, err := unb64(deref(req.Wire))
-		if err != nil || req.Wire == nil || req.Binary == nil {
-			return Response{}, fmt.Errorf("wire and binary required")
+		wire, binary, err := req.readFrame()
+		if err != nil {
+			return Response{}, err
 		}
-		p, err := ec.DecodePacket(wire, *req.Binary)
+		p, err := ec.DecodePacket(wire, binary)
 		if err != nil {
 			return reject(err), nil
 		}
 		return Response{OK: true, Packets: eioPackets([]eio.Packet{p})}, nil
 	case "eio4.payload":
-		wire, err := unb64(deref(req.Wire))
-		if err != nil || req.Wire == nil {
-			return Response{}, fmt.Errorf("wire required")
+		wire, err := req.readWire()
+		if err != nil {
+			return Response{}, err
 		}
 		pkts, err := ec.DecodePayload(nil, wire)
 		if err != nil {
@@ -173,30 +173,19 @@ func goAnswer(req *Request, ec eio.Codec, sc sio.Codec) (Response, error) {
 		}
 		return Response{OK: true, Packets: eioPackets(pkts)}, nil
 	case "eio4.encodePacket":
-		var p EIOPacket
-		if err := json.Unmarshal(req.Packet, &p); err != nil || req.SupportsBinary == nil {
-			return Response{}, fmt.Errorf("packet and supportsBinary required")
-		}
-		pkt, err := p.toGo()
+		pkt, supportsBinary, err := req.readPacket()
 		if err != nil {
 			return Response{}, err
 		}
-		if pkt.Binary && *req.SupportsBinary {
+		if pkt.Binary && supportsBinary {
 			return Response{OK: true, BinaryOut: b64(ec.AppendPacket(nil, pkt))}, nil
 		}
 		text := string(ec.AppendPayload(nil, []eio.Packet{pkt}))
 		return Response{OK: true, Text: &text}, nil
 	case "eio4.encodePayload":
-		var ps []EIOPacket
-		if err := json.Unmarshal(req.Packets, &ps); err != nil {
+		pkts, err := req.readPackets()
+		if err != nil {
 			return Response{}, err
-		}
-		pkts := make([]eio.Packet, len(ps))
-		for i := range ps {
-			var err error
-			if pkts[i], err = ps[i].toGo(); err != nil {
-				return Response{}, err
-			}
 		}
 		text := string(ec.AppendPayload(nil, pkts))
 		return Response{OK: true, Text: &text}, nil
@@ -215,6 +204,50 @@ func goAnswer(req *Request, ec eio.Codec, sc sio.Codec) (Response, error) {
 		return msgpackEncode(req)
 	}
 	return Response{}, fmt.Errorf("unknown op %q", req.Op)
+}
+
+// readWire reads the wire field.
+func (req *Request) readWire() ([]byte, error) {
+	wire, err := unb64(deref(req.Wire))
+	if err != nil || req.Wire == nil {
+		return nil, fmt.Errorf("wire required")
+	}
+	return wire, nil
+}
+
+// readFrame reads wire and binary: one WebSocket frame or Engine.IO message.
+func (req *Request) readFrame() ([]byte, bool, error) {
+	wire, err := unb64(deref(req.Wire))
+	if err != nil || req.Wire == nil || req.Binary == nil {
+		return nil, false, fmt.Errorf("wire and binary required")
+	}
+	return wire, *req.Binary, nil
+}
+
+// readPacket reads packet and supportsBinary (eio*.encodePacket).
+func (req *Request) readPacket() (eio.Packet, bool, error) {
+	var p EIOPacket
+	if err := json.Unmarshal(req.Packet, &p); err != nil || req.SupportsBinary == nil {
+		return eio.Packet{}, false, fmt.Errorf("packet and supportsBinary required")
+	}
+	pkt, err := p.toGo()
+	return pkt, *req.SupportsBinary, err
+}
+
+// readPackets reads packets (eio*.encodePayload).
+func (req *Request) readPackets() ([]eio.Packet, error) {
+	var ps []EIOPacket
+	if err := json.Unmarshal(req.Packets, &ps); err != nil {
+		return nil, err
+	}
+	pkts := make([]eio.Packet, len(ps))
+	for i := range ps {
+		var err error
+		if pkts[i], err = ps[i].toGo(); err != nil {
+			return nil, err
+		}
+	}
+	return pkts, nil
 }
 
 func (p EIOPacket) toGo() (eio.Packet, error) {
