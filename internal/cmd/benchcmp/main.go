@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command benchcmp prints the tables of make bench, each measured side by
 // side in one run, because absolute figures move with machine load and the
 // ratio is what to compare:
@@ -12,7 +14,8 @@
 //
 // The server driver lives here rather than in a shell script: it starts
 // each target, knows its pid for the load generator's /proc readings, stops
-// it, and prints the table next to the others.
+// it, and prints the table next to the others. Linux only, as the load
+// generator.
 //
 //	go run ./internal/cmd/benchcmp [-corpus DIR] [-benchtime 1s] [-server-duration 5s] [-server-runs 2]
 //		[-tables codec,server,suite] [-siotest BINARY]

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command loadgen drives WebSocket Socket.IO clients against a server that
 // implements the fixture contract (shared/protocol/fixture.md) and measures
 // the server process: its CPU time (utime+stime of /proc/PID/stat) over the
@@ -14,6 +16,8 @@
 // broadcast: N clients join room "bench" (FIX-EXT-1), one more emits
 // "broadcast-to" (FIX-EXT-3) with a window of messages in flight;
 // deliveries/s and server CPU per delivery.
+//
+// Linux only: it reads /proc.
 package main
 
 import (
