@@ -167,7 +167,7 @@ var _ = Describe("SRV multi-node clusters", harness.Cluster, func() {
 				sender, _ := onNode(from, harness.WebSocket, "/")
 				tok := "values-" + harness.Token()
 				args := []any{room, tok,
-					0, 1, -1, 127, 128, 255, 256, -33, 65536, 1 << 40, -(1 << 40), 1.5, -0.25, 1e-7,
+					0, 1, -1, 127, 128, 255, 256, -33, 65536, int64(1) << 40, -(int64(1) << 40), 1.5, -0.25, 1e-7,
 					"", "héllo ✓ 😀", "a\"b\\c\n", nil, true, false,
 					[]any{}, map[string]any{}, map[string]any{"k": []any{1, "x", map[string]any{"deep": []byte{0}}}},
 					[]byte{0xca, 0xfe}, []byte{}, make([]byte, 300),

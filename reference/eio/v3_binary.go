@@ -74,8 +74,9 @@ func (c Codec) nextBinaryElement(body, tail []byte) (rest, msg []byte, text bool
 	}
 	// chars is the length of the length string Node builds; n its value, or
 	// -1 while empty (parseInt("") is NaN); huge stands for "past any body".
+	// n is an int64 so that huge fits on 32-bit platforms too.
 	const huge = 1 << 40
-	chars, n := 0, -1
+	chars, n := 0, int64(-1)
 	i := 1
 	for ; i >= len(tail) || tail[i] != 0xff; i++ {
 		// Past the end Node appends "undefined" until the limit: no 0xFF.
@@ -86,7 +87,7 @@ func (c Codec) nextBinaryElement(body, tail []byte) (rest, msg []byte, text bool
 		if c.Strict && d > 9 {
 			return nil, nil, false, syntaxErr(off+i, "EIO3-BIN-3", ErrBadLength)
 		}
-		w, scale := 1, 10
+		w, scale := 1, int64(10)
 		if d >= 100 {
 			w, scale = 3, 1000
 		} else if d >= 10 {
@@ -97,10 +98,10 @@ func (c Codec) nextBinaryElement(body, tail []byte) (rest, msg []byte, text bool
 			n = 0
 		}
 		if n < huge {
-			n = n*scale + int(d)
+			n = n*scale + int64(d)
 		}
 	}
-	if c.Strict && (n < 0 || n == 0 && !text || n > len(tail)-i-1) {
+	if c.Strict && (n < 0 || n == 0 && !text || n > int64(len(tail)-i-1)) {
 		// Strict: a length (EIO3-BIN-3), at least the type byte of a binary
 		// packet, and no more than the bytes that follow.
 		return nil, nil, false, syntaxErr(off+i, "EIO3-BIN-3", ErrBadLength)
@@ -111,7 +112,7 @@ func (c Codec) nextBinaryElement(body, tail []byte) (rest, msg []byte, text bool
 	if n < 0 {
 		return tail, tail[:0], text, nil
 	}
-	end := min(n+1, len(tail))
+	end := int(min(n+1, int64(len(tail))))
 	msg = tail[min(1, end):end]
 	return tail[end:], msg, text, nil
 }
