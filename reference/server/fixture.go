@@ -170,7 +170,7 @@ func (f *fixture) onConnection(s *Socket) {
 	if !f.apply(chkFixEcho) {
 		echo = "message-echo"
 	}
-	s.On("message", func(args []any, _ Ack) { s.Emit(echo, args...) })
+	s.onPacketEvent("message", func(p *sio.Packet, _ Ack) { s.echo(echo, p) })
 	s.On("message-with-ack", func(args []any, ack Ack) {
 		if ack == nil {
 			return

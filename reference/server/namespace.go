@@ -89,7 +89,7 @@ func (n *Namespace) connect(c *client, p *sio.Packet) {
 	s := &Socket{
 		nsp:      n,
 		c:        c,
-		handlers: make(map[string][]Handler),
+		handlers: make(map[string][]handler),
 		acks:     make(map[uint64]*pendingAck),
 		rooms:    make(map[string]struct{}),
 		hs: Handshake{

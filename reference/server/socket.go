@@ -24,7 +24,7 @@ type Socket struct {
 
 	mu        sync.Mutex
 	connected bool
-	handlers  map[string][]Handler
+	handlers  map[string][]handler
 	onDisc    []func(reason string)
 	acks      map[uint64]*pendingAck
 	rooms     map[string]struct{} // guarded by nsp.mu
@@ -53,6 +53,13 @@ type Handler func(args []any, ack Ack)
 // (SIO5-ACK-6); later calls return ErrAckSent.
 type Ack func(args ...any) error
 
+// handler is one registered event handler: fn, or pkt for a handler inside
+// the package that reads the packet itself (the fixture's echo, echo.go).
+type handler struct {
+	fn  Handler
+	pkt func(p *sio.Packet, ack Ack)
+}
+
 type pendingAck struct {
 	cb    func(args []any, err error)
 	timer *time.Timer
@@ -79,9 +86,18 @@ func (s *Socket) Connected() bool {
 }
 
 // On adds a handler for event.
-func (s *Socket) On(event string, h Handler) {
+func (s *Socket) On(event string, h Handler) { s.on(event, handler{fn: h}) }
+
+// onPacketEvent adds a handler that gets the packet rather than its arguments.
+func (s *Socket) onPacketEvent(event string, h func(p *sio.Packet, ack Ack)) {
+	s.on(event, handler{pkt: h})
+}
+
+func (s *Socket) on(event string, h handler) {
 	s.mu.Lock()
-	s.handlers[event] = append(s.handlers[event], h)
+	// A new array every time: onEvent runs the slice it read without
+	// holding the lock or copying it.
+	s.handlers[event] = append(slices.Clip(s.handlers[event]), h)
 	s.mu.Unlock()
 }
 
@@ -257,14 +273,18 @@ func (s *Socket) onEvent(p *sio.Packet) {
 		ack = s.ackFor(p)
 	}
 	s.mu.Lock()
-	hs := slices.Clone(s.handlers[name])
+	hs := s.handlers[name] // never changed in place (on)
 	s.mu.Unlock()
-	if len(hs) == 0 {
-		return
-	}
-	args := argsOf(p, srv.apply(chkNestedPlaceholders))
+	var args []any // decoded once, for the first handler that wants them
 	for _, h := range hs {
-		h(args, ack)
+		if h.pkt != nil {
+			h.pkt(p, ack)
+			continue
+		}
+		if args == nil {
+			args = argsOf(p, srv.apply(chkNestedPlaceholders))
+		}
+		h.fn(args, ack)
 	}
 }
 

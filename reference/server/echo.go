@@ -1,0 +1,117 @@
+package server
+
+import (
+	"unicode/utf8"
+	"unsafe"
+
+	"github.com/siotest/siotest/reference/rawjson"
+	"github.com/siotest/siotest/reference/sio"
+)
+
+// The fixture's echo ("message" → "message-back") is the hot path of the
+// server benchmark. Decoding the arguments into Go values (Args) and
+// encoding them again costs about twenty allocations per event; appendArgs
+// writes the same JSON straight from the packet's bytes.
+
+// echo emits event to s with the arguments of p, exactly as
+// s.Emit(event, argsOf(p, …)...) does. A plain EVENT is re-serialised
+// without Go values; binary packets, and namespaces with recovery (whose
+// emits go through the adapter), take the general path.
+func (s *Socket) echo(event string, p *sio.Packet) error {
+	if p.Type != sio.Event || s.nsp.log != nil || isReserved(event) {
+		return s.Emit(event, argsOf(p, s.nsp.srv.apply(chkNestedPlaceholders))...)
+	}
+	if !s.Connected() {
+		return ErrDisconnected
+	}
+	data := make([]byte, 0, len(p.Data)+len(event)+4)
+	data = rawjson.AppendString(append(data, '['), event)
+	data = appendArgs(data, p)
+	pkt := sio.Packet{Type: sio.Event, Namespace: s.nsp.name, Data: append(data, ']')}
+	if pkt.Namespace == "" {
+		pkt.Namespace = sio.MainNamespace // as sio.NewPacket does
+	}
+	if !s.c.send(&pkt, "") {
+		return ErrDisconnected
+	}
+	return nil
+}
+
+// appendArgs writes ",arg" for each argument of the EVENT p (after its
+// name): rawjson.Append(value(arg)) without building the value. p carries
+// no attachments, so no placeholder is resolved.
+func appendArgs(dst []byte, p *sio.Packet) []byte {
+	rawjson.ArrayEach(p.Data, func(i int, v []byte) bool {
+		if i >= 1 {
+			dst = appendValue(append(dst, ','), v, 0)
+		}
+		return true
+	})
+	return dst
+}
+
+// appendValue is rawjson.Append(value(p, v, depth, …)) for a packet without
+// attachments; it follows value case by case.
+func appendValue(dst, v []byte, depth int) []byte {
+	if depth > maxArgDepth {
+		return append(dst, v...) // value keeps it as RawJSON
+	}
+	switch rawjson.KindOf(v) {
+	case rawjson.Bool:
+		if v[0] == 't' {
+			return append(dst, "true"...)
+		}
+		return append(dst, "false"...)
+	case rawjson.Number:
+		f, _ := rawjson.ParseNumber(v)
+		return rawjson.AppendNumber(dst, f)
+	case rawjson.String:
+		return appendStringToken(dst, v)
+	case rawjson.Array:
+		dst = append(dst, '[')
+		rawjson.ArrayEach(v, func(i int, e []byte) bool {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendValue(dst, e, depth+1)
+			return true
+		})
+		return append(dst, ']')
+	case rawjson.Object:
+		dst = append(dst, '{')
+		first := true
+		rawjson.ObjectEach(v, func(k, e []byte) bool {
+			if !first {
+				dst = append(dst, ',')
+			}
+			first = false
+			dst = appendStringToken(dst, k)
+			dst = appendValue(append(dst, ':'), e, depth+1)
+			return true
+		})
+		return append(dst, '}')
+	}
+	return append(dst, "null"...)
+}
+
+// appendStringToken is rawjson.AppendString(rawjson.Unquote(tok)). A token
+// of plain ASCII without escapes unquotes to its own content, which is
+// written without the intermediate string; anything else unquotes first.
+func appendStringToken(dst, tok []byte) []byte {
+	if len(tok) >= 2 && tok[0] == '"' && tok[len(tok)-1] == '"' {
+		body := tok[1 : len(tok)-1]
+		plain := true
+		for _, c := range body {
+			if c == '\\' || c >= utf8.RuneSelf {
+				plain = false
+				break
+			}
+		}
+		if plain {
+			// AppendString only reads the string during the call.
+			return rawjson.AppendString(dst, unsafe.String(unsafe.SliceData(body), len(body)))
+		}
+	}
+	s, _ := rawjson.Unquote(tok)
+	return rawjson.AppendString(dst, s)
+}
