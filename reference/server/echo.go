@@ -99,19 +99,33 @@ func appendValue(dst, v []byte, depth int) []byte {
 // written without the intermediate string; anything else unquotes first.
 func appendStringToken(dst, tok []byte) []byte {
 	if len(tok) >= 2 && tok[0] == '"' && tok[len(tok)-1] == '"' {
-		body := tok[1 : len(tok)-1]
-		plain := true
-		for _, c := range body {
-			if c == '\\' || c >= utf8.RuneSelf {
-				plain = false
-				break
-			}
-		}
-		if plain {
+		if body := tok[1 : len(tok)-1]; plainASCII(body) {
 			// AppendString only reads the string during the call.
 			return rawjson.AppendString(dst, unsafe.String(unsafe.SliceData(body), len(body)))
 		}
 	}
 	s, _ := rawjson.Unquote(tok)
 	return rawjson.AppendString(dst, s)
+}
+
+// plainASCII reports whether a string token's body is ASCII without
+// escapes: rawjson.Unquote then returns the body as it is.
+func plainASCII(body []byte) bool {
+	for _, c := range body {
+		if c == '\\' || c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// handlersFor returns the handlers of p's event (under s.mu). A plain name
+// is looked up by its bytes, which needs no string.
+func (s *Socket) handlersFor(p *sio.Packet) []handler {
+	tok := rawjson.Index(p.Data, 0)
+	if len(tok) >= 2 && tok[0] == '"' && tok[len(tok)-1] == '"' && plainASCII(tok[1:len(tok)-1]) {
+		return s.handlers[string(tok[1:len(tok)-1])]
+	}
+	name, _ := p.EventName()
+	return s.handlers[name]
 }

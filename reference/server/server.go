@@ -144,11 +144,16 @@ func (srv *Server) forget(c *client) {
 // when set, replaces the decimal ack id (ids Node prints as JavaScript
 // numbers). Hook (4) sees every packet.
 func (srv *Server) encode(p *sio.Packet, idText string) []eio.Packet {
+	if srv.f.sioOut == nil && !srv.msgpack() {
+		// No closure and no hook: p stays on the caller's stack.
+		return encodePacket(p, idText)
+	}
 	std := func(p *sio.Packet) []eio.Packet { return encodePacket(p, idText) }
 	if srv.msgpack() {
 		std = func(p *sio.Packet) []eio.Packet { return encodeMsgpack(p, mpStandard) } // msgpack.go
 	}
-	return srv.encodeWith(p, std)
+	q := *p // the hook may keep its packet; the caller's need not escape
+	return srv.encodeWith(&q, std)
 }
 
 // encodeWith encodes p with std, through hook (4).
@@ -160,15 +165,17 @@ func (srv *Server) encodeWith(p *sio.Packet, std func(*sio.Packet) []eio.Packet)
 }
 
 func encodePacket(p *sio.Packet, idText string) []eio.Packet {
-	var text []byte
+	// One allocation: the header is the type, an attachment count, the
+	// namespace and the id (44 bytes cover the numbers and separators).
+	text := make([]byte, 0, len(p.Data)+len(p.Namespace)+len(idText)+44)
 	if idText != "" {
 		q := *p
 		q.HasID, q.Data = false, nil
-		text = sio.AppendPacket(nil, &q)
+		text = sio.AppendPacket(text, &q)
 		text = append(text, idText...)
 		text = append(text, p.Data...)
 	} else {
-		text = sio.AppendPacket(nil, p)
+		text = sio.AppendPacket(text, p)
 	}
 	msgs := make([]eio.Packet, 0, 1+len(p.Attachments))
 	msgs = append(msgs, eio.Packet{Type: eio.Message, Data: text})

@@ -266,14 +266,13 @@ func (s *Socket) onPacket(p *sio.Packet) {
 
 func (s *Socket) onEvent(p *sio.Packet) {
 	srv := s.nsp.srv
-	name, _ := p.EventName()
 	var ack Ack
 	// An EVENT asks for an answer on any namespace (SIO5-EVT-8).
 	if p.HasID && (s.nsp.name == sio.MainNamespace || srv.apply(chkAckIDAnyNamespace)) {
 		ack = s.ackFor(p)
 	}
 	s.mu.Lock()
-	hs := s.handlers[name] // never changed in place (on)
+	hs := s.handlersFor(p) // never changed in place (on)
 	s.mu.Unlock()
 	var args []any // decoded once, for the first handler that wants them
 	for _, h := range hs {

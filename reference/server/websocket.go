@@ -50,7 +50,15 @@ type wsConn struct {
 	// b64: an Engine.IO 3 client asked for binary as base64 text frames
 	// (eio3.go, EIO3-BIN-5).
 	b64 bool
+
+	// spare is the array of the packets written last, handed back to the
+	// session as its next queue so that queueing does not allocate (the
+	// flushing goroutine only).
+	spare []eio.Packet
 }
+
+// maxSpareQueue keeps the array of an odd burst out of spare.
+const maxSpareQueue = 16
 
 func (e *engine) accept(w http.ResponseWriter, r *http.Request) *wsConn {
 	conn, err := e.up.Upgrade(rawHijacker{w}, r, nil)
@@ -441,13 +449,23 @@ func (s *session) flushOnce(c *wsConn) bool {
 	var pkts []eio.Packet
 	if s.corked == 0 || closing {
 		pkts = s.takeQueueLocked()
+		if s.queue == nil {
+			s.queue, c.spare = c.spare, nil
+		}
 	}
 	upgraded := s.upgraded
 	s.mu.Unlock()
+	if len(pkts) == 0 && pkts != nil {
+		c.spare = pkts
+	}
 	if len(pkts) > 0 {
 		var err error
 		if s.e.f.eioOut == nil && !s.v3 {
 			err = c.writePackets(pkts)
+			if cap(pkts) <= maxSpareQueue {
+				clear(pkts) // let the written data go
+				c.spare = pkts[:0]
+			}
 		} else {
 			o := s.e.output(&output{ws: true, upgraded: upgraded, kind: outFrames, pkts: pkts, v3: s.v3, b64: c.b64})
 			err = c.write(o.frames)
