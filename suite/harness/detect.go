@@ -206,6 +206,12 @@ func (t *Target) preflightOpen(ctx context.Context, v int) ([]byte, error) {
 			return o, nil
 		}
 	}
+	return t.handshake(ctx, v)
+}
+
+// handshake performs one fresh handshake in version v and returns the open
+// packet JSON (the check of Preflight, and of Answers after a failed spec).
+func (t *Target) handshake(ctx context.Context, v int) ([]byte, error) {
 	if v == 4 {
 		if t.Profile.HasTransport(Polling) {
 			return t.preflightPolling(ctx)

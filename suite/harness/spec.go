@@ -36,6 +36,9 @@ type Spec struct {
 
 	mpSpec bool // an SRV-MP spec: it sends Socket.IO text to a msgpack target on purpose
 
+	name string   // the full spec text, as reports name it
+	prev *specRef // the spec that began before this one (down.go)
+
 	mu       sync.Mutex
 	closers  []func()
 	mismatch *Mismatch
@@ -60,6 +63,7 @@ func Begin(ctx context.Context) *Spec {
 	if !strings.HasPrefix(rep.LeafNodeText, rule.ID+" ") {
 		ginkgo.Fail(fmt.Sprintf("harness.Begin: spec text %q must start with its rule ID %s", rep.LeafNodeText, rule.ID))
 	}
+	name := strings.Join(append(append([]string(nil), rep.ContainerHierarchyTexts...), rep.LeafNodeText), " ")
 	p := &t.Profile
 	for _, f := range FeaturesOf(labels) {
 		if !p.Has(f) {
@@ -82,7 +86,13 @@ func Begin(ctx context.Context) *Spec {
 	if reason := parserSkip(p, rule, labels, rep.LeafNodeText); reason != "" {
 		ginkgo.Skip(reason)
 	}
-	s := &Spec{Ctx: ctx, T: t, Timing: t.Timing, Rule: rule, Trace: NewTrace(), EIO: v, mpSpec: slices.Contains(labels, LabelMsgpack)}
+	// down.go: no spec runs after the target stopped answering (specs the
+	// profile rules out keep their own reason).
+	if d := t.Down(); d != nil {
+		ginkgo.Skip(d.Reason())
+	}
+	s := &Spec{Ctx: ctx, T: t, Timing: t.Timing, Rule: rule, Trace: NewTrace(), EIO: v, mpSpec: slices.Contains(labels, LabelMsgpack), name: name}
+	s.prev = t.health.last.Swap(&specRef{spec: name, rule: rule.ID})
 	ginkgo.DeferCleanup(s.finish)
 	return s
 }
@@ -102,6 +112,9 @@ func (s *Spec) finish() {
 	s.mu.Unlock()
 	for i := len(cl) - 1; i >= 0; i-- {
 		cl[i]()
+	}
+	if ginkgo.CurrentSpecReport().Failed() {
+		s.checkAlive() // down.go: only failed specs pay for the probe
 	}
 	ginkgo.AddReportEntry(EntryTrace, TraceEntry{Events: s.Trace.Events()}, ginkgo.ReportEntryVisibilityFailureOrVerbose)
 	if mm != nil && ginkgo.CurrentSpecReport().Failed() {

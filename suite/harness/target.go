@@ -33,6 +33,7 @@ type Target struct {
 	tlsConfig *tls.Config
 	client    *http.Client
 	detection *Detection
+	health    health // down.go: whether the target still answers
 }
 
 // ErrConfig is wrapped by configuration errors found before any spec runs
