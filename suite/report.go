@@ -25,12 +25,14 @@ type adapter struct {
 	strict   bool
 	junit    string
 	progress io.Writer
+	target   *harness.Target // nil in a dry run
 
-	mu     sync.Mutex
-	total  int
-	done   int
-	report *types.Report
-	err    error
+	mu        sync.Mutex
+	total     int
+	done      int
+	downShown bool // the progress line about a target that stopped answering
+	report    *types.Report
+	err       error
 }
 
 var active atomic.Pointer[adapter]
@@ -66,7 +68,38 @@ var _ = ginkgo.ReportAfterEach(func(sr ginkgo.SpecReport) {
 			fmt.Fprintf(a.progress, "             %s\n", line)
 		}
 	}
+	if d := a.down(); d != nil && !a.downShown {
+		a.downShown = true
+		fmt.Fprintf(a.progress, "siotest: %s; the specs after it are skipped\n", d)
+	}
 })
+
+// down returns why the target stopped answering, nil while it answers.
+func (a *adapter) down() *harness.Down {
+	if a.target == nil {
+		return nil
+	}
+	return a.target.Down()
+}
+
+// downResult is the run-level failure of a target that stopped answering
+// (no rule, no level, like a failed suite-level node): the spec named
+// failed or not, the run cannot say anything about the specs after it.
+func downResult(d *harness.Down, skipped int) results.RuleResult {
+	msg := fmt.Sprintf("%s; %d later specs skipped", d, skipped)
+	return results.RuleResult{Spec: "target stopped answering", Verdict: results.Fail, Actual: d.Reason(), Message: msg}
+}
+
+// downSkipped counts the specs skipped because the target was down.
+func (a *adapter) downSkipped(d *harness.Down) int {
+	n := 0
+	for _, sr := range a.report.SpecReports {
+		if sr.LeafNodeType == types.NodeTypeIt && sr.State == types.SpecStateSkipped && strings.TrimSpace(sr.Failure.Message) == d.Reason() {
+			n++
+		}
+	}
+	return n
+}
 
 var _ = ginkgo.ReportAfterSuite("siotest results", func(r ginkgo.Report) {
 	a := active.Load()
@@ -208,6 +241,9 @@ func (a *adapter) results(started time.Time, t *harness.Target, p harness.Profil
 		}
 		run.Results = append(run.Results, a.result(sr))
 	}
+	if d := a.down(); d != nil {
+		run.Results = append(run.Results, downResult(d, a.downSkipped(d)))
+	}
 	run.Tally()
 	return run
 }
@@ -241,6 +277,15 @@ func (a *adapter) junitView(r types.Report) types.Report {
 			sr.ReportEntries = append(append(types.ReportEntries(nil), sr.ReportEntries...), types.ReportEntry{Name: "siotest.verdict", Value: types.WrapEntryValue(string(res.Verdict) + ": " + msg)})
 		}
 		out.SpecReports = append(out.SpecReports, sr)
+	}
+	if d := a.down(); d != nil {
+		res := downResult(d, a.downSkipped(d))
+		out.SpecReports = append(out.SpecReports, types.SpecReport{
+			LeafNodeType: types.NodeTypeIt,
+			LeafNodeText: res.Spec,
+			State:        types.SpecStateFailed,
+			Failure:      types.Failure{Message: res.Message, FailureNodeType: types.NodeTypeIt},
+		})
 	}
 	return out
 }

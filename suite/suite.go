@@ -134,7 +134,7 @@ func Run(cfg Config) (*results.Run, error) {
 	repCfg.NoColor = true
 	repCfg.JUnitReport, repCfg.JSONReport, repCfg.TeamcityReport, repCfg.GoJSONReport = "", "", "", ""
 
-	run := &adapter{strict: target.Strict, junit: cfg.JUnitPath, progress: progress}
+	run := &adapter{strict: target.Strict, junit: cfg.JUnitPath, progress: progress, target: target}
 	active.Store(run)
 	defer active.Store(nil)
 
@@ -158,6 +158,9 @@ func Run(cfg Config) (*results.Run, error) {
 	sm := out.Summary
 	fmt.Fprintf(run.progress, "siotest: %d checks against %s: %d pass, %d fail, %d warn, %d info, %d skip (%s)\n",
 		sm.Total, target.Base, sm.Pass, sm.Fail, sm.Warn, sm.Info, sm.Skip, out.Finished.Sub(started).Round(time.Millisecond))
+	if d := target.Down(); d != nil {
+		fmt.Fprintf(run.progress, "siotest: %s\n", out.Results[len(out.Results)-1].Message)
+	}
 	return out, nil
 }
 
