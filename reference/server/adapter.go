@@ -214,7 +214,7 @@ func (n *Namespace) deliverWithAck(pkt *sio.Packet, targets []*Socket, timeout t
 		}}
 		s.mu.Lock()
 		if s.connected {
-			s.acks[id] = pa
+			s.addAckLocked(id, pa)
 			if timeout > 0 {
 				pa.timer = time.AfterFunc(timeout, func() { s.takeAck(id, pa) })
 			}

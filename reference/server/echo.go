@@ -119,13 +119,13 @@ func plainASCII(body []byte) bool {
 	return true
 }
 
-// handlersFor returns the handlers of p's event (under s.mu). A plain name
-// is looked up by its bytes, which needs no string.
-func (s *Socket) handlersFor(p *sio.Packet) []handler {
+// eventName returns the event name of p. A plain name is the bytes of the
+// packet, which needs no allocation; handlers compare it with their event.
+func eventName(p *sio.Packet) []byte {
 	tok := rawjson.Index(p.Data, 0)
 	if len(tok) >= 2 && tok[0] == '"' && tok[len(tok)-1] == '"' && plainASCII(tok[1:len(tok)-1]) {
-		return s.handlers[string(tok[1:len(tok)-1])]
+		return tok[1 : len(tok)-1]
 	}
 	name, _ := p.EventName()
-	return s.handlers[name]
+	return []byte(name)
 }

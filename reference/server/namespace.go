@@ -87,11 +87,9 @@ func (n *Namespace) connect(c *client, p *sio.Packet) {
 		auth = json.RawMessage(`null`)
 	}
 	s := &Socket{
-		nsp:      n,
-		c:        c,
-		handlers: make(map[string][]handler),
-		acks:     make(map[uint64]*pendingAck),
-		rooms:    make(map[string]struct{}),
+		nsp:   n,
+		c:     c,
+		rooms: make(map[string]struct{}),
 		hs: Handshake{
 			Auth:    auth,
 			Query:   c.s.hs.query,

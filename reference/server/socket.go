@@ -24,10 +24,14 @@ type Socket struct {
 
 	mu        sync.Mutex
 	connected bool
-	handlers  map[string][]handler
-	onDisc    []func(reason string)
-	acks      map[uint64]*pendingAck
-	rooms     map[string]struct{} // guarded by nsp.mu
+	// handlers of every event in the order they were added: a socket has
+	// few, and one slice is much smaller than a map of slices. Entries are
+	// only appended, never changed, so onEvent runs the prefix it read
+	// without holding the lock or copying it.
+	handlers []handler
+	onDisc   []func(reason string)
+	acks     map[uint64]*pendingAck // made by the first EmitWithAck
+	rooms    map[string]struct{}    // guarded by nsp.mu
 }
 
 // Handshake describes the connection a socket came from.
@@ -56,8 +60,9 @@ type Ack func(args ...any) error
 // handler is one registered event handler: fn, or pkt for a handler inside
 // the package that reads the packet itself (the fixture's echo, echo.go).
 type handler struct {
-	fn  Handler
-	pkt func(p *sio.Packet, ack Ack)
+	event string
+	fn    Handler
+	pkt   func(p *sio.Packet, ack Ack)
 }
 
 type pendingAck struct {
@@ -86,18 +91,16 @@ func (s *Socket) Connected() bool {
 }
 
 // On adds a handler for event.
-func (s *Socket) On(event string, h Handler) { s.on(event, handler{fn: h}) }
+func (s *Socket) On(event string, h Handler) { s.on(handler{event: event, fn: h}) }
 
 // onPacketEvent adds a handler that gets the packet rather than its arguments.
 func (s *Socket) onPacketEvent(event string, h func(p *sio.Packet, ack Ack)) {
-	s.on(event, handler{pkt: h})
+	s.on(handler{event: event, pkt: h})
 }
 
-func (s *Socket) on(event string, h handler) {
+func (s *Socket) on(h handler) {
 	s.mu.Lock()
-	// A new array every time: onEvent runs the slice it read without
-	// holding the lock or copying it.
-	s.handlers[event] = append(slices.Clip(s.handlers[event]), h)
+	s.handlers = append(s.handlers, h)
 	s.mu.Unlock()
 }
 
@@ -153,7 +156,7 @@ func (s *Socket) EmitWithAck(event string, args []any, timeout time.Duration, cb
 		s.mu.Unlock()
 		return ErrDisconnected
 	}
-	s.acks[id] = pa
+	s.addAckLocked(id, pa)
 	if timeout > 0 {
 		pa.timer = time.AfterFunc(timeout, func() {
 			if s.takeAck(id, pa) {
@@ -166,6 +169,15 @@ func (s *Socket) EmitWithAck(event string, args []any, timeout time.Duration, cb
 		return ErrDisconnected
 	}
 	return nil
+}
+
+// addAckLocked records pa as pending under id (under s.mu). Most sockets
+// never wait for an ack, so the map is made on first use.
+func (s *Socket) addAckLocked(id uint64, pa *pendingAck) {
+	if s.acks == nil {
+		s.acks = make(map[uint64]*pendingAck)
+	}
+	s.acks[id] = pa
 }
 
 // takeAck removes pa if it is still pending under id.
@@ -272,10 +284,14 @@ func (s *Socket) onEvent(p *sio.Packet) {
 		ack = s.ackFor(p)
 	}
 	s.mu.Lock()
-	hs := s.handlersFor(p) // never changed in place (on)
+	hs := s.handlers
 	s.mu.Unlock()
+	name := eventName(p)
 	var args []any // decoded once, for the first handler that wants them
 	for _, h := range hs {
+		if h.event != string(name) {
+			continue
+		}
 		if h.pkt != nil {
 			h.pkt(p, ack)
 			continue
@@ -382,7 +398,7 @@ func (s *Socket) finishClose(reason string) {
 	}
 	s.mu.Lock()
 	acks := s.acks
-	s.acks = map[uint64]*pendingAck{}
+	s.acks = nil
 	handlers := slices.Clone(s.onDisc)
 	s.mu.Unlock()
 	for _, pa := range acks {
