@@ -6,12 +6,14 @@ import (
 	"net/url"
 	"slices"
 	"sync/atomic"
+	"time"
 )
 
 // A target that dies in the middle of a run (a panic on some input) would
 // make every later spec fail at its handshake with "connection refused":
 // noise that hides the one spec that matters. So after a spec fails, and
-// only then (a passing spec costs nothing), one handshake per node checks
+// only then (a passing spec costs nothing), a handshake per node, tried
+// twice, checks
 // that the target still answers, bounded by Timing.Reply; when it does
 // not, the target is marked down and every later spec skips at Begin,
 // naming the spec after which it stopped answering. The suite reports the
@@ -108,8 +110,14 @@ func (s *Spec) checkAlive() {
 	if s.T.Down() != nil {
 		return
 	}
+	// Two tries: one refused handshake from a loaded target must not end
+	// the run; a dead one refuses both at once.
 	err := s.T.Answers(context.Background())
 	if err == nil {
+		return
+	}
+	time.Sleep(s.T.Timing.Settle())
+	if err = s.T.Answers(context.Background()); err == nil {
 		return
 	}
 	d := &Down{Spec: s.name, Rule: s.Rule.ID, Err: err.Error()}
