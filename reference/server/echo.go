@@ -4,6 +4,7 @@ import (
 	"unicode/utf8"
 	"unsafe"
 
+	"github.com/siotest/siotest/reference/eio"
 	"github.com/siotest/siotest/reference/rawjson"
 	"github.com/siotest/siotest/reference/sio"
 )
@@ -24,17 +25,34 @@ func (s *Socket) echo(event string, p *sio.Packet) error {
 	if !s.Connected() {
 		return ErrDisconnected
 	}
-	data := make([]byte, 0, len(p.Data)+len(event)+4)
-	data = rawjson.AppendString(append(data, '['), event)
-	data = appendArgs(data, p)
-	pkt := sio.Packet{Type: sio.Event, Namespace: s.nsp.name, Data: append(data, ']')}
+	pkt := sio.Packet{Type: sio.Event, Namespace: s.nsp.name}
 	if pkt.Namespace == "" {
 		pkt.Namespace = sio.MainNamespace // as sio.NewPacket does
 	}
-	if !s.c.send(&pkt, "") {
+	srv := s.nsp.srv
+	if srv.f.sioOut != nil || srv.msgpack() {
+		// A fault hook or the msgpack parser encodes the packet itself.
+		pkt.Data = appendEventData(make([]byte, 0, len(p.Data)+len(event)+4), event, p)
+		if !s.c.send(&pkt, "") {
+			return ErrDisconnected
+		}
+		return nil
+	}
+	// encodePacket's one Engine.IO message, written in one buffer: the packet
+	// header, then the data.
+	text := make([]byte, 0, len(p.Data)+len(pkt.Namespace)+len(event)+8)
+	text = appendEventData(sio.AppendPacket(text, &pkt), event, p)
+	if !s.c.s.send(eio.Packet{Type: eio.Message, Data: text}) {
 		return ErrDisconnected
 	}
 	return nil
+}
+
+// appendEventData writes the data of the EVENT event carrying the arguments
+// of p.
+func appendEventData(dst []byte, event string, p *sio.Packet) []byte {
+	dst = rawjson.AppendString(append(dst, '['), event)
+	return append(appendArgs(dst, p), ']')
 }
 
 // appendArgs writes ",arg" for each argument of the EVENT p (after its

@@ -21,8 +21,7 @@ func echoSlow(event string, p *sio.Packet) string {
 }
 
 func echoFast(event string, p *sio.Packet) string {
-	b := rawjson.AppendString([]byte{'['}, event)
-	return string(append(appendArgs(b, p), ']'))
+	return string(appendEventData(nil, event, p))
 }
 
 func TestEchoMatchesArgs(t *testing.T) {

@@ -21,7 +21,7 @@ func BenchmarkIdle(b *testing.B) {
 	for range b.N {
 		runtime.GC()
 		runtime.ReadMemStats(&ms)
-		before := ms.HeapAlloc
+		before, stackBefore := ms.HeapAlloc, ms.StackInuse
 		conns := make([]*wsClient, 0, idleConns)
 		for range idleConns {
 			w, _ := openWS(b, ts.base)
@@ -36,6 +36,8 @@ func BenchmarkIdle(b *testing.B) {
 		runtime.GC()
 		runtime.ReadMemStats(&ms)
 		b.ReportMetric(float64(ms.HeapAlloc-before)/idleConns, "heapB/conn")
+		// The clients read on this goroutine: the stacks are the server's.
+		b.ReportMetric(float64(ms.StackInuse-stackBefore)/idleConns, "stackB/conn")
 		if f := os.Getenv("IDLE_HEAPPROFILE"); f != "" {
 			out, err := os.Create(f)
 			if err != nil {
