@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"strings"
@@ -122,18 +123,8 @@ func runClientTest(cmd *cobra.Command, f *clientTestFlags) error {
 	if err := writeReports(run, &rf); err != nil {
 		return usageErr("%v", err)
 	}
-	if f.junit != "" {
-		jf, err := os.Create(f.junit)
-		if err != nil {
-			return usageErr("%v", err)
-		}
-		if err := reports.WriteJUnit(jf, run); err != nil {
-			jf.Close()
-			return usageErr("writing %s: %v", f.junit, err)
-		}
-		if err := jf.Close(); err != nil {
-			return usageErr("%v", err)
-		}
+	if err := writeReportFile(f.junit, func(w io.Writer) error { return reports.WriteJUnit(w, run) }); err != nil {
+		return usageErr("%v", err)
 	}
 	reports.WriteSummary(out, run)
 	if run.Failed() {

@@ -291,27 +291,13 @@ func runWorker(ctx context.Context, self string, t matrixTarget, f *matrixFlags,
 }
 
 func writeMatrixReports(m *reports.Matrix, f *matrixFlags) error {
-	write := func(path string, fn func(io.Writer) error) error {
-		if path == "" {
-			return nil
-		}
-		out, err := os.Create(path)
-		if err != nil {
-			return err
-		}
-		if err := fn(out); err != nil {
-			out.Close()
-			return fmt.Errorf("writing %s: %w", path, err)
-		}
-		return out.Close()
-	}
-	if err := write(f.jsonPath, func(w io.Writer) error { return reports.WriteMatrixJSON(w, m) }); err != nil {
+	if err := writeReportFile(f.jsonPath, func(w io.Writer) error { return reports.WriteMatrixJSON(w, m) }); err != nil {
 		return err
 	}
-	if err := write(f.htmlPath, func(w io.Writer) error { return reports.WriteMatrixHTML(w, m) }); err != nil {
+	if err := writeReportFile(f.htmlPath, func(w io.Writer) error { return reports.WriteMatrixHTML(w, m) }); err != nil {
 		return err
 	}
-	return write(f.markdown, func(w io.Writer) error { return reports.WriteMatrixMarkdown(w, m) })
+	return writeReportFile(f.markdown, func(w io.Writer) error { return reports.WriteMatrixMarkdown(w, m) })
 }
 
 // newMatrixWorkerCmd is the hidden child of siotest matrix: one suite run

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -127,24 +128,27 @@ func runSuite(cmd *cobra.Command, f *runFlags) error {
 }
 
 func writeReports(run *results.Run, f *runFlags) error {
-	write := func(path string, fn func(*os.File) error) error {
-		if path == "" {
-			return nil
-		}
-		out, err := os.Create(path)
-		if err != nil {
-			return err
-		}
-		if err := fn(out); err != nil {
-			out.Close()
-			return fmt.Errorf("writing %s: %w", path, err)
-		}
-		return out.Close()
-	}
-	if err := write(f.jsonPath, func(w *os.File) error { return reports.WriteJSON(w, run) }); err != nil {
+	if err := writeReportFile(f.jsonPath, func(w io.Writer) error { return reports.WriteJSON(w, run) }); err != nil {
 		return err
 	}
-	return write(f.htmlPath, func(w *os.File) error { return reports.WriteHTML(w, run) })
+	return writeReportFile(f.htmlPath, func(w io.Writer) error { return reports.WriteHTML(w, run) })
+}
+
+// writeReportFile creates path and writes one report into it; an empty path
+// means the report was not asked for.
+func writeReportFile(path string, fn func(io.Writer) error) error {
+	if path == "" {
+		return nil
+	}
+	out, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := fn(out); err != nil {
+		out.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return out.Close()
 }
 
 // startEmbedded serves the reference fixture on a free loopback port.
