@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/siotest/siotest/reference/internal/jsstr"
+	"github.com/siotest/siotest/reference/rawjson"
 )
 
 // JSKind is the type of a JavaScript value as notepack.io produces it.
@@ -69,7 +70,7 @@ func (v *JS) Get(key string) JS {
 			if key == "length" {
 				return JS{Kind: JSNumber, Num: float64(len(p.Elems))}
 			}
-			if n, ok := arrayIndex(key); ok && n < uint64(len(p.Elems)) {
+			if n, ok := rawjson.ArrayIndex(key); ok && n < uint64(len(p.Elems)) {
 				return p.Elems[n]
 			}
 			return JS{}
@@ -313,7 +314,7 @@ func (o *objectBuilder) finish() JS {
 	sorted := true
 	var last uint64
 	for i, k := range o.keys {
-		if n, ok := arrayIndex(k); ok {
+		if n, ok := rawjson.ArrayIndex(k); ok {
 			if indices != i || (indices > 0 && n < last) {
 				sorted = false
 			}
@@ -329,8 +330,8 @@ func (o *objectBuilder) finish() JS {
 		order[i] = i
 	}
 	sort.SliceStable(order, func(a, b int) bool {
-		na, ia := arrayIndex(o.keys[order[a]])
-		nb, ib := arrayIndex(o.keys[order[b]])
+		na, ia := rawjson.ArrayIndex(o.keys[order[a]])
+		nb, ib := rawjson.ArrayIndex(o.keys[order[b]])
 		if ia && ib {
 			return na < nb
 		}
@@ -342,23 +343,6 @@ func (o *objectBuilder) finish() JS {
 		obj.Keys[i], obj.Elems[i] = o.keys[j], o.vals[j]
 	}
 	return obj
-}
-
-// arrayIndex reports whether key is an array index: the canonical decimal
-// form of an integer from 0 to 2^32-2.
-func arrayIndex(key string) (uint64, bool) {
-	if key == "" || len(key) > 10 || (key[0] == '0' && len(key) > 1) {
-		return 0, false
-	}
-	var n uint64
-	for i := 0; i < len(key); i++ {
-		c := key[i]
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + uint64(c-'0')
-	}
-	return n, n <= math.MaxUint32-1
 }
 
 // NewObject returns the object JavaScript makes by defining the properties

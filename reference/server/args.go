@@ -81,7 +81,9 @@ func value(p *sio.Packet, v []byte, depth int, nested bool) (any, bool) {
 			}
 			return true
 		})
-		return out, true
+		// As JSON.parse builds it: a repeated key takes its last value,
+		// array-index keys come first.
+		return rawjson.ParsedObject(out), true
 	}
 	return nil, true
 }

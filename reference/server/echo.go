@@ -96,6 +96,13 @@ func appendValue(dst, v []byte, depth int) []byte {
 		})
 		return append(dst, ']')
 	case rawjson.Object:
+		if !objectShaped(v) {
+			// Repeated or array-index keys: JSON.parse reshapes the object;
+			// value does the same.
+			x, _ := value(&sio.Packet{Type: sio.Event}, v, depth, false)
+			dst, _ = rawjson.Append(dst, x, nil)
+			return dst
+		}
 		dst = append(dst, '{')
 		first := true
 		rawjson.ObjectEach(v, func(k, e []byte) bool {
@@ -110,6 +117,20 @@ func appendValue(dst, v []byte, depth int) []byte {
 		return append(dst, '}')
 	}
 	return append(dst, "null"...)
+}
+
+// objectShaped reports whether the JSON object v lists its keys as the
+// object JSON.parse makes of it would (rawjson.JSObjectShaped).
+func objectShaped(v []byte) bool {
+	var keys [][]byte
+	rawjson.ObjectEach(v, func(k, _ []byte) bool {
+		keys = append(keys, k)
+		return true
+	})
+	return rawjson.JSObjectShaped(len(keys), func(i int) string {
+		s, _ := rawjson.Unquote(keys[i])
+		return s
+	})
 }
 
 // appendStringToken is rawjson.AppendString(rawjson.Unquote(tok)). A token

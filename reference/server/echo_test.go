@@ -47,6 +47,20 @@ func TestEchoMatchesArgs(t *testing.T) {
 	}
 }
 
+// TestEchoObjectsAsNode: Node's fixture echoes the object JSON.parse made,
+// so a repeated key keeps its first place with its last value and
+// array-index keys come first (observed from socket.io 4.8.4).
+func TestEchoObjectsAsNode(t *testing.T) {
+	p := &sio.Packet{Type: sio.Event, Data: []byte(`["message",{"a":1,"b":2,"a":3,"7":0,"1":{"z":1,"z":2}}]`)}
+	const node = `["message-back",{"1":{"z":2},"7":0,"a":3,"b":2}]`
+	if got := echoFast("message-back", p); got != node {
+		t.Errorf("echo %s, Node %s", got, node)
+	}
+	if got := echoSlow("message-back", p); got != node {
+		t.Errorf("args %s, Node %s", got, node)
+	}
+}
+
 // jsonText generates JSON with the spellings a client may use: spaces,
 // escapes, number forms, non-ASCII and invalid UTF-8 in strings.
 func jsonText(depth int) *rapid.Generator[string] {
@@ -75,7 +89,8 @@ func jsonText(depth int) *rapid.Generator[string] {
 		var ms []string
 		for i := range n {
 			_ = i
-			key := rapid.SampledFrom([]string{`"a"`, `"a"`, `"\u0061"`, `"é"`, `"_placeholder"`, `"num"`, `""`, `"\n"`}).Draw(t, "key")
+			key := rapid.SampledFrom([]string{`"a"`, `"a"`, `"\u0061"`, `"é"`, `"_placeholder"`, `"num"`, `""`, `"\n"`,
+				`"1"`, `"10"`, `"01"`, `"\u0031"`, `"4294967295"`}).Draw(t, "key")
 			ms = append(ms, key+ws.Draw(t, "ws")+":"+ws.Draw(t, "ws")+jsonText(depth-1).Draw(t, "value"))
 		}
 		return "{" + strings.Join(ms, ",") + "}"
