@@ -169,6 +169,19 @@ func TestHTMLIsSelfContainedAndEscaped(t *testing.T) {
 // chromium) and reads back the DOM. CI sets SIOTEST_REQUIRE_CHROMIUM=1 so
 // that the check cannot silently skip there.
 func TestHTMLRendersInChromium(t *testing.T) {
+	dom := chromiumDOM(t, renderHTML(t), "")
+	for _, want := range []string{`id="summary"`, "FAIL 1", "EIO4-HS-7 rejects a missing EIO parameter", "SIO5-ACK"} {
+		if !strings.Contains(dom, want) {
+			t.Errorf("rendered DOM lacks %q", want)
+		}
+	}
+}
+
+// chromiumDOM opens page in headless Chromium at #fragment (none when
+// empty) and returns the DOM after its scripts ran. It skips without
+// chromium, unless SIOTEST_REQUIRE_CHROMIUM is set (CI).
+func chromiumDOM(t *testing.T, page, fragment string) string {
+	t.Helper()
 	bin, err := exec.LookPath("chromium")
 	if err != nil {
 		if os.Getenv("SIOTEST_REQUIRE_CHROMIUM") != "" {
@@ -177,13 +190,17 @@ func TestHTMLRendersInChromium(t *testing.T) {
 		t.Skip("chromium not installed (apt-get install chromium)")
 	}
 	dir := t.TempDir()
-	file := filepath.Join(dir, "report.html")
-	if err := os.WriteFile(file, []byte(renderHTML(t)), 0o644); err != nil {
+	file := filepath.Join(dir, "page.html")
+	if err := os.WriteFile(file, []byte(page), 0o644); err != nil {
 		t.Fatal(err)
+	}
+	url := "file://" + file
+	if fragment != "" {
+		url += "#" + fragment
 	}
 	cmd := exec.Command(bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--user-data-dir="+filepath.Join(dir, "profile"), "--virtual-time-budget=2000", "--dump-dom", "file://"+file)
+		"--user-data-dir="+filepath.Join(dir, "profile"), "--virtual-time-budget=2000", "--dump-dom", url)
 	done := make(chan struct{})
 	var out []byte
 	go func() { out, err = cmd.Output(); close(done) }()
@@ -197,12 +214,7 @@ func TestHTMLRendersInChromium(t *testing.T) {
 	if err != nil {
 		t.Fatalf("chromium: %v", err)
 	}
-	dom := string(out)
-	for _, want := range []string{`id="summary"`, "FAIL 1", "EIO4-HS-7 rejects a missing EIO parameter", "SIO5-ACK"} {
-		if !strings.Contains(dom, want) {
-			t.Errorf("rendered DOM lacks %q", want)
-		}
-	}
+	return string(out)
 }
 
 func TestConsoleSummaryGolden(t *testing.T) {
